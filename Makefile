@@ -1,0 +1,48 @@
+# Two commands on a fresh Debian machine with Python 3.11:
+#   make demo   set up, start Redis, recognise a sample page through the queue and the API
+#   make test   the test suite (what CI runs)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+IMAGE  ?=
+LAYOUT ?= page
+CHARSET ?= any
+
+.PHONY: demo test setup services fonts web worker lint benchmarks clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/apt_install.sh python3-venv
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+fonts:
+	@fc-list 2>/dev/null | grep -qi rufscript || scripts/apt_install.sh fonts-rufscript fonts-breip fonts-dejavu-core || true
+
+setup: $(VENV)/.installed fonts
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+
+services:
+	scripts/ensure_services.sh
+
+demo: setup services
+	$(PY) manage.py demo --layout $(LAYOUT) --charset '$(CHARSET)' $(if $(IMAGE),--image '$(IMAGE)')
+
+test: $(VENV)/.installed services
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+# For real use: the web server and a worker (run each in its own terminal or service unit).
+web: setup services
+	$(VENV)/bin/gunicorn hwr_site.wsgi --bind 0.0.0.0:8000 --workers 3
+
+worker: setup services
+	$(VENV)/bin/celery -A hwr_site worker --loglevel INFO --concurrency 2 -Q recognition
+
+clean:
+	rm -rf var/demo var/logs var/reports

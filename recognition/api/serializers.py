@@ -1,0 +1,116 @@
+"""Explicit input and output serializers for the REST API."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import selectors
+from ..models import Job, Page
+from ..pipeline import CharsetError, parse_charset
+
+
+class PageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="PNG, JPEG or TIFF scan.")
+    layout = serializers.ChoiceField(choices=Page.Layout.choices, default=Page.Layout.PAGE)
+    charset = serializers.CharField(
+        default="any", max_length=200, help_text="upper, lower, digits, alpha, alnum, any, or a list such as A-Z -'"
+    )
+    lexicon = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="Word list, one entry per line (or comma separated). A file upload is accepted too.",
+    )
+
+    def validate_charset(self, value: str) -> str:
+        try:
+            parse_charset(value)
+        except CharsetError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+    def to_internal_value(self, data):
+        # `lexicon` may arrive as an uploaded file: read it as text.
+        lexicon = data.get("lexicon") if hasattr(data, "get") else None
+        if hasattr(lexicon, "read"):
+            data = data.copy()
+            data["lexicon"] = lexicon.read(2 * 1024 * 1024).decode("utf-8", errors="replace")
+        return super().to_internal_value(data)
+
+
+class JobLinkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "status", "url"]
+
+    def get_url(self, job: Job) -> str:
+        return reverse("job-detail", args=[job.id])
+
+
+class PageCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job = JobLinkSerializer()
+
+
+class PageSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    latest_job = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Page
+        fields = [
+            "id", "original_filename", "content_type", "size", "width", "height", "layout", "charset",
+            "created", "image_url", "latest_job",
+        ]
+
+    def get_image_url(self, page: Page) -> str:
+        return reverse("page-image", args=[page.id])
+
+    @extend_schema_field(JobLinkSerializer(allow_null=True))
+    def get_latest_job(self, page: Page) -> dict | None:
+        job = selectors.latest_job(page)
+        return JobLinkSerializer(job).data if job else None
+
+
+class CharSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    bbox = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
+    text = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class WordSerializer(CharSerializer):
+    chars = CharSerializer(many=True)
+
+
+class LineSerializer(CharSerializer):
+    words = WordSerializer(many=True)
+
+
+class ResultSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    lines = LineSerializer(many=True)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    model_version = serializers.CharField(source="model_version_name")
+    overlay_url = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "page", "status", "progress", "error", "model_version", "created", "started", "finished",
+            "overlay_url", "result",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_overlay_url(self, job: Job) -> str | None:
+        return reverse("job-overlay", args=[job.id]) if job.overlay else None
+
+    @extend_schema_field(ResultSerializer(allow_null=True))
+    def get_result(self, job: Job) -> dict | None:
+        return selectors.job_result(job) if self.context.get("with_result", True) else None

@@ -1,0 +1,72 @@
+"""Thin API views: parse input, call a service or selector, serialize output."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..uploads import UploadRejected
+from .serializers import JobLinkSerializer, JobSerializer, PageCreatedSerializer, PageSerializer, PageUploadSerializer
+
+
+def upload_error(exc: UploadRejected) -> Response:
+    return Response({"detail": exc.message}, status=exc.status)
+
+
+class PageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PageSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.pages_visible_to(self.request.user)
+
+    @extend_schema(request=PageUploadSerializer, responses={201: PageCreatedSerializer, 413: None, 415: None})
+    def create(self, request: Request) -> Response:
+        data = PageUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            page = services.create_page(owner=request.user, upload=data.validated_data["image"],
+                                        layout=data.validated_data["layout"],
+                                        charset=data.validated_data["charset"],
+                                        lexicon=data.validated_data.get("lexicon", ""))
+        except UploadRejected as exc:
+            return upload_error(exc)
+        body = {"id": page.id, "job": JobLinkSerializer(selectors.latest_job(page)).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={202: JobLinkSerializer})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request: Request, pk=None) -> Response:
+        job = services.reprocess_page(self.get_object())
+        return Response(JobLinkSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="The uploaded image")})
+    @action(detail=True, methods=["get"])
+    def image(self, request: Request, pk=None) -> FileResponse:
+        page = self.get_object()
+        return FileResponse(page.image.open("rb"), content_type=page.content_type or "application/octet-stream")
+
+
+class JobViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = JobSerializer
+
+    def get_queryset(self):
+        return selectors.jobs_visible_to(self.request.user)
+
+    def get_serializer_context(self):
+        # Lists stay light: results come with a single job only.
+        return {**super().get_serializer_context(), "with_result": self.action != "list"}
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="Boxes drawn over the page")})
+    @action(detail=True, methods=["get"])
+    def overlay(self, request: Request, pk=None) -> FileResponse | Response:
+        job = self.get_object()
+        if not job.overlay:
+            return Response({"detail": "This job has no overlay yet."}, status=status.HTTP_404_NOT_FOUND)
+        return FileResponse(job.overlay.open("rb"), content_type="image/png")

@@ -1,0 +1,254 @@
+"""Segmentation by recognition: choose the grouping of primitives into characters, and
+the characters, that the classifier and a simple shape model like best, under the
+field's character set and, optionally, a lexicon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .chars import Candidate, Segmentation
+from .charsets import Charset
+from .classify import REJECT
+from .lexicon import Lexicon
+
+# A character's score is its log-probability plus this bonus; without it, the sum of
+# log-probabilities would always prefer fewer, merged characters.
+INSERT_BONUS = 1.0
+# Dropping a candidate as "not a character" costs its log P(reject) plus this.
+SKIP_PENALTY = -1.5
+# How much worse than the free reading a lexicon word may score and still win.
+LEXICON_MARGIN = 3.0
+FLOOR = 1e-6
+
+
+@dataclass
+class FoldedScores:
+    """Classifier output folded onto a charset: one column per allowed label."""
+
+    labels: list[str]
+    probs: np.ndarray  # (N, L), rows sum with `reject` to 1
+    reject: np.ndarray  # (N,)
+
+
+def fold_to_charset(probs: np.ndarray, classes: list[str], charset: Charset) -> FoldedScores:
+    targets: dict[str, int] = {}
+    mapping = np.zeros((len(classes), 0))
+    columns: list[int] = []
+    reject = np.zeros(len(probs), np.float64)
+    for ci, name in enumerate(classes):
+        if name == REJECT:
+            reject = probs[:, ci].astype(np.float64)
+            columns.append(-1)
+            continue
+        label = charset.fold(name)
+        if label is None or label == " ":
+            columns.append(-2)
+            continue
+        columns.append(targets.setdefault(label, len(targets)))
+    mapping = np.zeros((len(classes), len(targets)))
+    for ci, col in enumerate(columns):
+        if col >= 0:
+            mapping[ci, col] = 1.0
+    folded = probs.astype(np.float64) @ mapping
+    total = folded.sum(axis=1) + reject
+    total = np.where(total > 0, total, 1.0)
+    return FoldedScores(list(targets), folded / total[:, None], reject / total)
+
+
+@dataclass
+class Shape:
+    """Where a candidate sits relative to its word's letters, in text heights."""
+
+    rel_h: float
+    rel_w: float
+    rel_cy: float  # 0 = top of the letters' band, 1 = bottom
+
+
+def candidate_shapes(seg: Segmentation, band: tuple[float, float]) -> list[Shape]:
+    top, bottom = band
+    height = max(bottom - top, 1.0)
+    shapes = []
+    for cand in seg.candidates:
+        b = cand.box
+        shapes.append(Shape(b.h / height, b.w / height, ((b.y + b.h / 2) - top) / height))
+    return shapes
+
+
+def letter_band(seg: Segmentation) -> tuple[float, float]:
+    """Top and bottom of the word's letters: medians over primitives of letter size."""
+    boxes = [p.box for p in seg.primitives]
+    tall = [b for b in boxes if b.h >= 0.5 * seg.text_height] or boxes
+    if not tall:
+        return (0.0, 1.0)
+    return float(np.median([b.y for b in tall])), float(np.median([b.bottom for b in tall]))
+
+
+def shape_log_prior(labels: list[str], shapes: list[Shape]) -> np.ndarray:
+    """Dashes are flat and mid-height, apostrophes small and high, letters neither.
+    The classifier sees a size-normalised crop, so these cues have to come from here."""
+    prior = np.zeros((len(shapes), len(labels)))
+    dash = labels.index("-") if "-" in labels else None
+    quote = labels.index("'") if "'" in labels else None
+    for k, s in enumerate(shapes):
+        flat = s.rel_h < 0.4 and s.rel_w > 1.5 * s.rel_h and 0.2 < s.rel_cy < 0.85
+        small_high = s.rel_h < 0.5 and s.rel_cy < 0.35
+        tiny = s.rel_h < 0.3 and s.rel_w < 0.3
+        for li, label in enumerate(labels):
+            if li == dash:
+                prior[k, li] = 0.0 if flat else -8.0
+            elif li == quote:
+                prior[k, li] = 0.0 if small_high else -8.0
+            elif flat or tiny:
+                prior[k, li] = -4.0
+            elif s.rel_h < 0.45 and not label.islower():
+                prior[k, li] = -2.0
+            if s.rel_w > 1.3:
+                prior[k, li] -= 3.0 * (s.rel_w - 1.3)
+    return prior
+
+
+@dataclass
+class DecodedChar:
+    candidate: Candidate
+    label: str
+    confidence: float
+    alternatives: list[tuple[str, float]]
+
+
+@dataclass
+class DecodedWord:
+    chars: list[DecodedChar]
+    score: float
+
+    @property
+    def text(self) -> str:
+        return "".join(c.label for c in self.chars)
+
+    @property
+    def confidence(self) -> float:
+        """Probability that every character is right, assuming independence."""
+        if not self.chars:
+            return 0.0
+        return float(np.prod([c.confidence for c in self.chars]))
+
+
+def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
+    """Best path through the candidate lattice. `scores` rows follow `seg.candidates`."""
+    n = len(seg.primitives)
+    if n == 0 or not scores.labels:
+        return DecodedWord([], 0.0)
+    log_p, log_reject = _log_scores(seg, scores)
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    back: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (prev, cand, label or -1)
+    by_end: dict[int, list[int]] = {}
+    for k, cand in enumerate(seg.candidates):
+        by_end.setdefault(cand.end, []).append(k)
+    for j in range(1, n + 1):
+        for k in by_end.get(j, []):
+            i = seg.candidates[k].start
+            if best[i] == -np.inf:
+                continue
+            li = int(np.argmax(log_p[k]))
+            take = best[i] + log_p[k, li] + INSERT_BONUS
+            skip = best[i] + log_reject[k] + SKIP_PENALTY
+            if take > best[j]:
+                best[j], back[j] = take, (i, k, li)
+            if skip > best[j]:
+                best[j], back[j] = skip, (i, k, -1)
+    chars: list[DecodedChar] = []
+    j = n
+    while j > 0 and back[j] is not None:
+        i, k, li = back[j]
+        if li >= 0:
+            chars.append(_decoded_char(seg.candidates[k], scores, k, li))
+        j = i
+    chars.reverse()
+    return DecodedWord(chars, float(best[n]))
+
+
+def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
+    shapes = candidate_shapes(seg, letter_band(seg))
+    log_p = np.log(np.maximum(scores.probs, FLOOR)) + shape_log_prior(scores.labels, shapes)
+    return log_p, np.log(np.maximum(scores.reject, FLOOR))
+
+
+def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> DecodedChar:
+    row = scores.probs[k]
+    top = np.argsort(row)[::-1][:3]
+    alternatives = [(scores.labels[t], float(row[t])) for t in top]
+    return DecodedChar(cand, scores.labels[li], float(row[li]), alternatives)
+
+
+def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[float, list[DecodedChar]]:
+    """Best score of a path that spells exactly `word` (characters outside the charset
+    make it impossible)."""
+    n, length = len(seg.primitives), len(word)
+    index = {label: i for i, label in enumerate(scores.labels)}
+    if n == 0 or length == 0 or any(ch not in index for ch in word):
+        return -np.inf, []
+    log_p, log_reject = _log_scores(seg, scores)
+    best = np.full((n + 1, length + 1), -np.inf)
+    best[0, 0] = 0.0
+    back: dict[tuple[int, int], tuple[int, int, int]] = {}
+    targets = [index[ch] for ch in word]
+    order = sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end)
+    for k in order:
+        cand = seg.candidates[k]
+        i, j = cand.start, cand.end
+        for pos in range(length + 1):
+            if best[i, pos] == -np.inf:
+                continue
+            skip = best[i, pos] + log_reject[k] + SKIP_PENALTY
+            if skip > best[j, pos]:
+                best[j, pos], back[(j, pos)] = skip, (i, k, -1)
+            if pos < length:
+                take = best[i, pos] + log_p[k, targets[pos]] + INSERT_BONUS
+                if take > best[j, pos + 1]:
+                    best[j, pos + 1], back[(j, pos + 1)] = take, (i, k, targets[pos])
+    if best[n, length] == -np.inf:
+        return -np.inf, []
+    chars: list[DecodedChar] = []
+    j, pos = n, length
+    while j > 0:
+        i, k, li = back[(j, pos)]
+        if li >= 0:
+            chars.append(_decoded_char(seg.candidates[k], scores, k, li))
+            pos -= 1
+        j = i
+    chars.reverse()
+    return float(best[n, length]), chars
+
+
+def apply_lexicon(
+    seg: Segmentation, scores: FoldedScores, free: DecodedWord, lexicon: Lexicon, charset: Charset, limit: int = 30
+) -> DecodedWord:
+    """Prefer a lexicon word when its best spelling scores nearly as well as the free
+    reading; only the entries closest to the free reading by edit distance are tried."""
+    vocabulary = [w for w in (charset_form(t, charset) for t in lexicon.tokens()) if w]
+    if not vocabulary or not free.chars:
+        return free
+    shortlist = process.extract(free.text, vocabulary, scorer=Levenshtein.distance, limit=limit)
+    best_word, best_score, best_chars = None, -np.inf, []
+    for word, _distance, _ in shortlist:
+        score, chars = score_spelling(seg, scores, word)
+        if score > best_score:
+            best_word, best_score, best_chars = word, score, chars
+    if best_word is not None and best_score >= free.score - LEXICON_MARGIN:
+        return DecodedWord(best_chars, best_score)
+    return free
+
+
+def charset_form(word: str, charset: Charset) -> str | None:
+    """A lexicon entry written in the charset's alphabet (case folded), or None."""
+    out = []
+    for ch in word:
+        folded = ch if ch in charset.chars else (ch.upper() if ch.upper() in charset.chars else ch.lower())
+        if folded not in charset.chars:
+            return None
+        out.append(folded)
+    return "".join(out)

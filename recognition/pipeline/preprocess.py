@@ -1,0 +1,181 @@
+"""Turn an uploaded image into a clean, upright, binary page (255 = ink)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+# Pillow's own decompression-bomb guard stays on; callers that validate uploads may lower it.
+MAX_PIXELS = 60_000_000
+
+
+class UnreadableImage(ValueError):
+    """The bytes are not an image we can decode."""
+
+
+@dataclass
+class PreparedPage:
+    """A page ready for segmentation.
+
+    `gray` and `binary` are deskewed; `to_page` maps their coordinates back to the
+    original image (a 2x3 affine matrix), so every box we report is in the uploaded
+    page's pixels.
+    """
+
+    gray: np.ndarray
+    binary: np.ndarray
+    skew_degrees: float
+    to_page: np.ndarray
+    original_size: tuple[int, int]  # (width, height)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode PNG/JPEG/TIFF bytes into an 8-bit grayscale array, honouring EXIF rotation."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img = ImageOps.exif_transpose(img)
+            return pil_to_gray(img)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UnreadableImage(str(exc)) from exc
+
+
+def pil_to_gray(img: Image.Image) -> np.ndarray:
+    """Convert any Pillow mode (16-bit, CMYK, palette, alpha) to 8-bit gray on white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = arr.max() or 1.0
+        scale = 255.0 / (65535.0 if top > 255 else 255.0)
+        return np.clip(arr * scale, 0, 255).astype(np.uint8)
+    if img.mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        return np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Transparent pixels are paper, not ink: flatten onto white.
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("L"), dtype=np.uint8).copy()
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    return decode_image(Path(path).read_bytes())
+
+
+def flatten_illumination(gray: np.ndarray) -> np.ndarray:
+    """Divide by an estimate of the paper's brightness so shadows and stains even out."""
+    h, w = gray.shape
+    # The background is what survives a closing wider than any stroke; do it on a
+    # reduced copy because the kernel is large.
+    scale = min(1.0, 600.0 / max(h, w))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    k = max(5, int(round(min(small.shape) / 12)) | 1)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.medianBlur(background, 5)
+    if scale < 1:
+        background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0)
+    return np.clip(flat * 255.0, 0, 255).astype(np.uint8)
+
+
+def sauvola_threshold(gray: np.ndarray, window: int, k: float = 0.2, r: float = 128.0) -> np.ndarray:
+    """Per-pixel Sauvola threshold from box-filtered mean and variance (integral images)."""
+    img = gray.astype(np.float64)
+    mean = cv2.boxFilter(img, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    sqmean = cv2.boxFilter(img * img, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    std = np.sqrt(np.maximum(sqmean - mean * mean, 0))
+    return mean * (1.0 + k * (std / r - 1.0))
+
+
+def binarize(gray: np.ndarray, window: int | None = None, k: float = 0.2) -> np.ndarray:
+    """Adaptive binarisation robust to uneven lighting; returns uint8 with ink = 255."""
+    flat = flatten_illumination(gray)
+    if window is None:
+        window = int(np.clip(min(gray.shape) // 12, 15, 101)) | 1
+    threshold = sauvola_threshold(flat, window, k)
+    # Ink must also be clearly darker than paper: this keeps flat paper and faint
+    # bleed-through from turning into speckle where the local contrast is tiny.
+    ink = (flat < threshold) & (flat < 235)
+    return ink.astype(np.uint8) * 255
+
+
+def remove_specks(binary: np.ndarray, min_area: int) -> np.ndarray:
+    """Drop connected components smaller than `min_area` pixels."""
+    if min_area <= 1:
+        return binary
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return (keep[labels]).astype(np.uint8) * 255
+
+
+def estimate_stroke_width(binary: np.ndarray) -> float:
+    """Median stroke width in pixels, from the distance transform along the ink's skeleton-ish ridge."""
+    if not binary.any():
+        return 1.0
+    dist = cv2.distanceTransform((binary > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)]
+    return float(2.0 * np.median(ridge)) if ridge.size else 1.0
+
+
+def estimate_skew(binary: np.ndarray, max_degrees: float = 8.0, step: float = 0.25) -> float:
+    """Angle (degrees, counter-clockwise positive) that makes text rows horizontal.
+
+    The projection profile of a correctly rotated page has the sharpest peaks, so we
+    pick the angle that maximises the variance of row sums, on a reduced copy.
+    """
+    h, w = binary.shape
+    if binary.sum() == 0 or min(h, w) < 20:
+        return 0.0
+    scale = min(1.0, 1000.0 / max(h, w))
+    small = cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else binary
+    small = (small > 64).astype(np.float32)
+    sh, sw = small.shape
+    centre = (sw / 2.0, sh / 2.0)
+    best_angle, best_score = 0.0, -1.0
+    for angle in _angle_grid(max_degrees, step):
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rotated = cv2.warpAffine(small, m, (sw, sh), flags=cv2.INTER_NEAREST, borderValue=0)
+        score = float(np.var(rotated.sum(axis=1)))
+        if score > best_score * (1 + 1e-6):
+            best_angle, best_score = angle, score
+    return best_angle
+
+
+def _angle_grid(max_degrees: float, step: float) -> list[float]:
+    # Search 0 first and outward so ties resolve to the smallest correction.
+    steps = int(max_degrees / step)
+    grid = [0.0]
+    for i in range(1, steps + 1):
+        grid += [i * step, -i * step]
+    return grid
+
+
+def rotate(image: np.ndarray, angle: float, border: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate about the centre, keeping the size; returns (rotated, inverse affine)."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    rotated = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
+    return rotated, cv2.invertAffineTransform(m)
+
+
+IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def prepare_page(gray: np.ndarray, deskew: bool = True) -> PreparedPage:
+    """Grayscale page -> denoised, binarised, deskewed page."""
+    h, w = gray.shape
+    denoised = cv2.GaussianBlur(gray, (3, 3), 0) if min(h, w) >= 64 else gray
+    binary = binarize(denoised)
+    binary = remove_specks(binary, min_area=max(3, int(min(h, w) * 0.0005) ** 2))
+    angle = estimate_skew(binary) if deskew else 0.0
+    if abs(angle) < 0.2:
+        return PreparedPage(denoised, binary, 0.0, IDENTITY.copy(), (w, h))
+    gray_r, inverse = rotate(denoised, angle, border=255)
+    binary_r, _ = rotate(binary, angle, border=0)
+    binary_r = ((binary_r > 127).astype(np.uint8)) * 255
+    return PreparedPage(gray_r, binary_r, angle, inverse, (w, h))

@@ -1,0 +1,109 @@
+"""The whole pipeline: image -> preprocess -> lines -> words -> characters ->
+one classifier batch -> decoding -> result. Plain Python, no Django."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .assemble import PageMapper, line_result, word_result
+from .chars import Segmentation, segment_characters
+from .charsets import Charset, parse_charset
+from .classify import CharClassifier
+from .clutter import clean_field
+from .decode import apply_lexicon, decode_word, fold_to_charset
+from .lexicon import Lexicon
+from .lines import estimate_text_height, segment_lines, whole_image_as_line
+from .normalize import normalize_batch
+from .preprocess import prepare_page
+from .types import LineRegion, PageResult, WordRegion
+from .words import segment_words
+
+LAYOUTS = ("page", "line", "word")
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class RecognitionOptions:
+    """What the caller knows about the image: its layout and the field's constraints."""
+
+    layout: str = "page"
+    charset: Charset = field(default_factory=lambda: parse_charset("any"))
+    lexicon: Lexicon | None = None
+
+    def __post_init__(self):
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+
+
+def find_lines(binary: np.ndarray, layout: str) -> list[LineRegion]:
+    if layout == "page":
+        return segment_lines(binary)
+    if layout == "word":
+        line = clean_field(binary)
+        return [line] if line is not None else []
+    return whole_image_as_line(binary)
+
+
+def recognize_image(
+    gray: np.ndarray,
+    classifier: CharClassifier,
+    options: RecognitionOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PageResult:
+    options = options or RecognitionOptions()
+    report = progress or (lambda _p: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 4)
+        clock = now
+
+    prepared = prepare_page(gray, deskew=options.layout == "page")
+    mapper = PageMapper(prepared.to_page, prepared.original_size)
+    lap("preprocess")
+    report(10)
+
+    lines = find_lines(prepared.binary, options.layout)
+    lap("lines")
+    report(20)
+
+    # Segment every word of the page first, so the classifier sees all crops at once.
+    plan: list[tuple[LineRegion, list[tuple[WordRegion, Segmentation]]]] = []
+    for line in lines:
+        text_h = estimate_text_height(line.ink) or float(line.box.h)
+        words = segment_words(line)
+        plan.append((line, [(w, segment_characters(w.ink, text_h)) for w in words]))
+    lap("segment")
+    report(40)
+
+    crops = [c.ink for _, words in plan for _, seg in words for c in seg.candidates]
+    probs = classifier.predict_proba(normalize_batch(crops))
+    lap("classify")
+    report(80)
+
+    result_lines = []
+    row = 0
+    for line, words in plan:
+        word_results = []
+        for word, seg in words:
+            n = len(seg.candidates)
+            scores = fold_to_charset(probs[row : row + n], classifier.classes, options.charset)
+            row += n
+            decoded = decode_word(seg, scores)
+            if options.lexicon:
+                decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset)
+            word_results.append(word_result(word, decoded, mapper))
+        joined = line_result(line.box, word_results, mapper, line.polygon, line.baseline)
+        if joined.words:
+            result_lines.append(joined)
+    lap("decode")
+    report(95)
+    width, height = prepared.original_size
+    return PageResult(width, height, result_lines, classifier.version, timings)

@@ -1,0 +1,73 @@
+"""Every read the API, the admin and the tasks need."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Glyph, Job, Line, ModelVersion, Page, Word
+from .pipeline import Lexicon, RecognitionOptions, parse_charset
+
+
+def pages_visible_to(user) -> QuerySet[Page]:
+    pages = Page.objects.all() if user.is_staff else Page.objects.filter(owner=user)
+    return pages.select_related("owner")
+
+
+def jobs_visible_to(user) -> QuerySet[Job]:
+    jobs = Job.objects.all() if user.is_staff else Job.objects.filter(page__owner=user)
+    return jobs.select_related("page", "model_version")
+
+
+def latest_job(page: Page) -> Job | None:
+    return page.jobs.order_by("-created", "-id").first()
+
+
+def active_model_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(is_active=True).first()
+
+
+def recognition_options(page: Page) -> RecognitionOptions:
+    lexicon = Lexicon.from_text(page.lexicon) if page.lexicon.strip() else None
+    return RecognitionOptions(layout=page.layout, charset=parse_charset(page.charset), lexicon=lexicon)
+
+
+def read_page_bytes(page: Page) -> bytes:
+    with page.image.open("rb") as fh:
+        return fh.read()
+
+
+def job_result(job: Job) -> dict | None:
+    """The API's `result` structure, or None until the job has succeeded."""
+    if job.status != Job.Status.SUCCEEDED:
+        return None
+    lines = (
+        Line.objects.filter(job=job)
+        .order_by("order")
+        .prefetch_related(
+            Prefetch(
+                "words",
+                queryset=Word.objects.order_by("order").prefetch_related(
+                    Prefetch("glyphs", queryset=Glyph.objects.order_by("order"))
+                ),
+            )
+        )
+    )
+    out_lines = []
+    for line in lines:
+        words = [
+            {
+                "id": word.id,
+                "bbox": word.bbox,
+                "text": word.text,
+                "confidence": word.confidence,
+                "chars": [
+                    {"id": g.id, "bbox": g.bbox, "text": g.text, "confidence": g.confidence}
+                    for g in word.glyphs.all()
+                ],
+            }
+            for word in line.words.all()
+        ]
+        out_lines.append(
+            {"id": line.id, "bbox": line.bbox, "text": line.text, "confidence": line.confidence, "words": words}
+        )
+    return {"text": "\n".join(line["text"] for line in out_lines), "lines": out_lines}

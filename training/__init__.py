@@ -1,0 +1,1 @@
+"""Datasets, model definition, training and evaluation for the character classifier."""

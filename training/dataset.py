@@ -1,0 +1,129 @@
+"""Build the classifier's training and evaluation arrays from EMNIST plus the
+synthetic classes, in parallel worker processes (before TensorFlow is imported)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognition.pipeline.classify import REJECT
+from recognition.pipeline.normalize import normalize_glyph
+
+from .augment import scan_like
+from .data import Emnist
+from .synth import fragment, hyphen, merged_pair, scribble
+
+EXTRA_CLASSES = ["-", REJECT]
+
+_images: np.ndarray | None = None  # shared with forked workers
+
+
+def class_list(mapping: list[str]) -> list[str]:
+    return list(mapping) + EXTRA_CLASSES
+
+
+def clean_sample(glyph: np.ndarray) -> np.ndarray:
+    """The deterministic path for evaluation: a glyph at 2x, binarised, normalised,
+    exactly as a crop of a clean scan would be."""
+    import cv2
+
+    big = cv2.resize(glyph, (56, 56), interpolation=cv2.INTER_LINEAR)
+    return (normalize_glyph(((big > 127) * 255).astype(np.uint8)) * 255).astype(np.uint8)
+
+
+@dataclass
+class Arrays:
+    x: np.ndarray  # (N, 28, 28) uint8
+    y: np.ndarray  # (N,) int
+
+
+def _augment_chunk(args) -> np.ndarray:
+    indices, neighbours, seed = args
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(indices), 28, 28), np.uint8)
+    for k, (i, j) in enumerate(zip(indices, neighbours)):
+        out[k] = scan_like(_images[i], rng, _images[j] if j >= 0 else None)
+    return out
+
+
+def _clean_chunk(indices) -> np.ndarray:
+    return np.stack([clean_sample(_images[i]) for i in indices]) if len(indices) else np.zeros((0, 28, 28), np.uint8)
+
+
+def _synthetic_chunk(args) -> tuple[np.ndarray, np.ndarray]:
+    pool, count, seed, dash_share, dash_label, reject_label = args
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    while len(xs) < count:
+        roll = rng.random()
+        if roll < dash_share:
+            xs.append(hyphen(rng))
+            ys.append(dash_label)
+            continue
+        a, b = _images[rng.choice(pool)], _images[rng.choice(pool)]
+        kind = rng.random()
+        if kind < 0.45:
+            sample = merged_pair(a, b, rng)
+        elif kind < 0.85:
+            sample = fragment(a, rng)
+        else:
+            sample = scribble(rng)
+        if sample is not None:
+            xs.append(sample)
+            ys.append(reject_label)
+    return np.stack(xs), np.asarray(ys)
+
+
+def _workers() -> int:
+    return max(1, int(os.environ.get("HWR_DATA_WORKERS", os.cpu_count() or 1)))
+
+
+def _chunks(array: np.ndarray, n: int) -> list[np.ndarray]:
+    return [c for c in np.array_split(array, max(1, n)) if len(c)]
+
+
+def build_training_arrays(
+    emnist: Emnist, indices: np.ndarray, copies: int, synthetic_share: float, seed: int, dash_share: float = 0.15
+) -> Arrays:
+    """One clean copy of every training glyph, `copies` scan-like copies, and synthetic
+    reject and dash samples making up `synthetic_share` of the result."""
+    global _images
+    _images = emnist.images
+    classes = class_list(emnist.mapping)
+    rng = np.random.default_rng(seed)
+    workers = _workers()
+    xs, ys = [], []
+    with ProcessPoolExecutor(workers) as pool:
+        xs += list(pool.map(_clean_chunk, _chunks(indices, workers * 4)))
+        ys.append(emnist.labels[indices])
+        for _ in range(copies):
+            neighbours = np.where(rng.random(len(indices)) < 0.5, rng.choice(indices, len(indices)), -1)
+            jobs = [
+                (idx, nb, int(rng.integers(2**31)))
+                for idx, nb in zip(_chunks(indices, workers * 8), _chunks(neighbours, workers * 8))
+            ]
+            xs += list(pool.map(_augment_chunk, jobs))
+            ys.append(emnist.labels[indices])
+        n_real = len(indices) * (copies + 1)
+        n_synth = int(n_real * synthetic_share / (1 - synthetic_share))
+        per = [len(c) for c in _chunks(np.arange(n_synth), workers * 4)]
+        jobs = [
+            (indices, count, int(rng.integers(2**31)), dash_share, classes.index("-"), classes.index(REJECT))
+            for count in per
+        ]
+        for sx, sy in pool.map(_synthetic_chunk, jobs):
+            xs.append(sx)
+            ys.append(sy)
+    return Arrays(np.concatenate(xs), np.concatenate(ys).astype(np.int64))
+
+
+def build_clean_arrays(emnist: Emnist, indices: np.ndarray) -> Arrays:
+    global _images
+    _images = emnist.images
+    workers = _workers()
+    with ProcessPoolExecutor(workers) as pool:
+        xs = list(pool.map(_clean_chunk, _chunks(indices, workers * 4)))
+    return Arrays(np.concatenate(xs), emnist.labels[indices].astype(np.int64))
