@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from training import paths as training_paths
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -115,8 +117,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HWR_MAX_PIXELS = env.int("HWR_MAX_PIXELS", default=60_000_000)
 
 # Recognition
-HWR_MODEL_DIR = Path(env.str("HWR_MODEL_DIR", default=str(BASE_DIR / "training" / "models" / "hwr-cnn-1")))
-HWR_DATA_DIR = Path(env.str("HWR_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
+# Both read HWR_MODEL_DIR / HWR_DATA_DIR from the environment, with the shipped model
+# and ../shared/data as defaults.
+HWR_MODEL_DIR = training_paths.DEFAULT_MODEL_DIR
+HWR_DATA_DIR = training_paths.DATA_DIR
 
 # Celery: Redis is the broker; job state lives in the database, so no result backend.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

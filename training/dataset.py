@@ -14,11 +14,15 @@ from recognition.pipeline.normalize import normalize_glyph
 
 from .augment import scan_like
 from .data import Emnist
+from .font_glyphs import font_glyph_set
+from .segmenter_crops import compose_word, label_candidates
 from .synth import fragment, hyphen, merged_pair, scribble
 
 EXTRA_CLASSES = ["-", REJECT]
 
 _images: np.ndarray | None = None  # shared with forked workers
+_labels: np.ndarray | None = None
+_fonts: np.ndarray | None = None
 
 
 def class_list(mapping: list[str]) -> list[str]:
@@ -77,6 +81,38 @@ def _synthetic_chunk(args) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(xs), np.asarray(ys)
 
 
+def _font_chunk(args) -> np.ndarray:
+    indices, seed = args
+    rng = np.random.default_rng(seed)
+    return np.stack([scan_like(_fonts[i], rng) for i in indices])
+
+
+def _segmenter_chunk(args) -> tuple[np.ndarray, np.ndarray]:
+    """Crops our segmenter cuts from generated words; rejects kept at about half the
+    number of real characters so they do not swamp them."""
+    pool, n_words, seed, reject_label = args
+    rng = np.random.default_rng(seed)
+    by_group = {
+        "upper": pool[(_labels[pool] >= 10) & (_labels[pool] < 36)],
+        "digit": pool[_labels[pool] < 10],
+        "lower": pool[_labels[pool] >= 36],
+    }
+    xs, ys = [], []
+    for _ in range(n_words):
+        group = rng.choice(["upper", "digit", "lower"], p=[0.6, 0.1, 0.3])
+        chosen = rng.choice(by_group[group], int(rng.integers(2, 9)))
+        word = compose_word([_images[i] for i in chosen], [int(_labels[i]) for i in chosen], rng)
+        crops, targets = label_candidates(word, reject_label)
+        for crop, target in zip(crops, targets):
+            if target == reject_label and rng.random() > 0.35:
+                continue
+            xs.append(crop)
+            ys.append(target)
+    if not xs:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+    return np.stack(xs), np.asarray(ys, np.int64)
+
+
 def _workers() -> int:
     return max(1, int(os.environ.get("HWR_DATA_WORKERS", os.cpu_count() or 1)))
 
@@ -86,12 +122,17 @@ def _chunks(array: np.ndarray, n: int) -> list[np.ndarray]:
 
 
 def build_training_arrays(
-    emnist: Emnist, indices: np.ndarray, copies: int, synthetic_share: float, seed: int, dash_share: float = 0.15
+    emnist: Emnist, indices: np.ndarray, copies: int, synthetic_share: float, seed: int, dash_share: float = 0.15,
+    segmenter_words: int = 0, font_copies: int = 0,
 ) -> Arrays:
     """One clean copy of every training glyph, `copies` scan-like copies, and synthetic
-    reject and dash samples making up `synthetic_share` of the result."""
-    global _images
-    _images = emnist.images
+    reject and dash samples making up `synthetic_share` of that; then, optionally,
+    crops cut by our segmenter from `segmenter_words` generated words and `font_copies`
+    scan-like copies of every handwriting-font glyph."""
+    global _images, _labels, _fonts
+    _images, _labels = emnist.images, emnist.labels
+    if font_copies:
+        _fonts, font_labels, _names = font_glyph_set(emnist.mapping)
     classes = class_list(emnist.mapping)
     rng = np.random.default_rng(seed)
     workers = _workers()
@@ -117,6 +158,17 @@ def build_training_arrays(
         for sx, sy in pool.map(_synthetic_chunk, jobs):
             xs.append(sx)
             ys.append(sy)
+        if segmenter_words:
+            per = [len(c) for c in _chunks(np.arange(segmenter_words), workers * 8)]
+            jobs = [(indices, count, int(rng.integers(2**31)), classes.index(REJECT)) for count in per]
+            for sx, sy in pool.map(_segmenter_chunk, jobs):
+                xs.append(sx)
+                ys.append(sy)
+        if font_copies and len(_fonts):
+            repeated = np.repeat(np.arange(len(_fonts)), font_copies)
+            jobs = [(idx, int(rng.integers(2**31))) for idx in _chunks(repeated, workers * 4)]
+            xs += list(pool.map(_font_chunk, jobs))
+            ys.append(font_labels[repeated])
     return Arrays(np.concatenate(xs), np.concatenate(ys).astype(np.int64))
 
 

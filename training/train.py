@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ import numpy as np
 
 from .data import load_emnist, split_indices
 from .dataset import Arrays, build_clean_arrays, build_training_arrays, class_list
+from .font_glyphs import font_glyph_set
+from .model_card import write_model_card
 from .paths import EMNIST_PATH
 
 
@@ -27,6 +30,10 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--copies", type=int, default=2, help="scan-like augmented copies per glyph")
     parser.add_argument("--synthetic-share", type=float, default=0.12, help="share of reject/dash samples")
+    parser.add_argument("--segmenter-words", type=int, default=0,
+                        help="generated words whose segmenter crops join the training set")
+    parser.add_argument("--font-copies", type=int, default=0,
+                        help="scan-like copies of each handwriting-font glyph (Debian fonts-*)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int, default=0, help="train on this many glyphs only (smoke runs)")
@@ -45,15 +52,22 @@ def main(argv=None) -> dict:
     train_idx = split.train[: args.limit] if args.limit else split.train
     classes = class_list(emnist.mapping)
     print(f"building training set from {len(train_idx)} glyphs ...", flush=True)
-    train = build_training_arrays(emnist, train_idx, args.copies, args.synthetic_share, args.seed)
+    train = build_training_arrays(emnist, train_idx, args.copies, args.synthetic_share, args.seed,
+                                  segmenter_words=args.segmenter_words, font_copies=args.font_copies)
     val = build_training_arrays(emnist, split.validation, 0, args.synthetic_share, args.seed + 1)
     test = build_clean_arrays(emnist, split.test)
     print(f"train {len(train.y)} samples, validation {len(val.y)}, test {len(test.y)} "
           f"({time.time() - started:.0f}s)", flush=True)
-    return fit_and_save(args, classes, train, val, test, started)
+    font_info = None
+    if args.font_copies:
+        images, _labels, fonts = font_glyph_set(emnist.mapping)
+        font_info = {"font_samples": int(len(images) * args.font_copies), "fonts": ", ".join(fonts)}
+    return fit_and_save(args, classes, train, val, test, started, argv, font_info)
 
 
-def fit_and_save(args, classes, train: Arrays, val: Arrays, test: Arrays, started: float) -> dict:
+def fit_and_save(
+    args, classes, train: Arrays, val: Arrays, test: Arrays, started: float, argv=None, font_info: dict | None = None
+) -> dict:
     # TensorFlow only now: the data workers above have already forked and exited.
     import keras
 
@@ -80,7 +94,7 @@ def fit_and_save(args, classes, train: Arrays, val: Arrays, test: Arrays, starte
     probs = model.predict(to_inputs(test), batch_size=1024, verbose=0)
     metrics = accuracy_figures(probs, test.y, classes)
     args.out.mkdir(parents=True, exist_ok=True)
-    model.save(args.out / "model.keras")
+    save_for_inference(model, args.out / "model.keras")
     meta = {
         "version": args.version,
         "classes": classes,
@@ -92,18 +106,31 @@ def fit_and_save(args, classes, train: Arrays, val: Arrays, test: Arrays, starte
             "validation_samples": int(len(val.y)),
             "test_samples": int(len(test.y)),
             "copies": args.copies,
+            "segmenter_words": args.segmenter_words,
+            **(font_info or {}),
             "synthetic_share": args.synthetic_share,
             "epochs": args.epochs,
             "seed": args.seed,
         },
         "metrics": metrics,
+        "parameters": int(model.count_params()),
         "train_seconds": round(time.time() - started, 1),
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2))
     curves = {key: [float(v) for v in values] for key, values in history.history.items()}
     (args.out / "history.json").write_text(json.dumps(curves))
+    write_model_card(args.out, "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv))
     print(json.dumps(metrics, indent=2))
     return meta
+
+
+def save_for_inference(model, path: Path) -> None:
+    """Save weights and architecture without the optimizer's state (a third of the size)."""
+    import keras
+
+    bare = keras.models.clone_model(model)
+    bare.set_weights(model.get_weights())
+    bare.save(path)
 
 
 def accuracy_figures(probs: np.ndarray, truth: np.ndarray, classes: list[str]) -> dict:

@@ -22,6 +22,7 @@ class Primitive:
 
     ys: np.ndarray
     xs: np.ndarray
+    group: int = -1  # primitives cut from the same blob share a group
 
     @property
     def x0(self) -> int:
@@ -58,13 +59,22 @@ class Segmentation:
     text_height: float
     stroke_width: float
 
+    def is_cut(self, boundary: int) -> bool:
+        """Whether the boundary before primitive `boundary` cuts through ink (touching
+        letters) rather than falling in a gap between separate strokes."""
+        if boundary <= 0 or boundary >= len(self.primitives):
+            return False
+        before, after = self.primitives[boundary - 1], self.primitives[boundary]
+        return before.group >= 0 and before.group == after.group
+
 
 MAX_SPAN = 4  # a character is made of at most this many primitives
 MAX_ASPECT = 1.6  # widest candidate, as a multiple of the text height
 
 
 def stroke_width_of(ink: np.ndarray) -> float:
-    dist = cv2.distanceTransform((ink > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    # Pad so ink touching the border still has background to measure against.
+    dist = cv2.distanceTransform(np.pad(ink > 0, 1).astype(np.uint8), cv2.DIST_L2, 3)
     ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)]
     return float(max(1.0, 2.0 * np.median(ridge))) if ridge.size else 1.0
 
@@ -81,8 +91,10 @@ def find_primitives(ink: np.ndarray, text_h: float, stroke: float) -> list[Primi
     comps.sort(key=lambda p: p.x0)
     groups = _merge_stacked(comps)
     primitives: list[Primitive] = []
-    for group in groups:
-        primitives += cut_wide(group, text_h, stroke)
+    for k, group in enumerate(groups):
+        for piece in cut_wide(group, text_h, stroke):
+            piece.group = k
+            primitives.append(piece)
     primitives.sort(key=lambda p: p.centre_x)
     return primitives
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .lines import estimate_text_height, segment_lines, whole_image_as_line
+from .lines import estimate_text_height
 from .types import Box, LineRegion
 
 
@@ -41,14 +41,28 @@ def drop_border_fragments(binary: np.ndarray, text_h: float) -> np.ndarray:
     return out
 
 
+def letter_band_of(ink: np.ndarray, text_h: float) -> tuple[float, float]:
+    """Median top and bottom of the letter-sized components of a line."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= 0.6 * text_h]
+    if len(tall) == 0:
+        return 0.0, float(ink.shape[0])
+    tops = tall[:, cv2.CC_STAT_TOP]
+    return float(np.median(tops)), float(np.median(tops + tall[:, cv2.CC_STAT_HEIGHT]))
+
+
 def find_label_colon(line: LineRegion, text_h: float) -> int | None:
-    """Column (line-local) just right of a printed label's colon, if there is one in the
-    left part of the line: two small, similar dots stacked vertically."""
+    """Column (line-local) just right of a printed label's colon (`NOM :`), if the left
+    part of the line has one: two small, similar dots stacked inside the letters' band,
+    the upper near the middle and the lower on the baseline. The rightmost such colon
+    in the left 60% of the line ends the label."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(line.ink, connectivity=8)
+    top, bottom = letter_band_of(line.ink, text_h)
+    band_h = max(bottom - top, 1.0)
     dots = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if h <= 0.35 * text_h and w <= 0.35 * text_h and area >= 2 and w <= 2.5 * h and h <= 2.5 * w:
+        if h <= 0.35 * band_h and w <= 0.35 * band_h and area >= 2 and w <= 2.5 * h and h <= 2.5 * w:
             dots.append((x, y, w, h))
     limit = line.ink.shape[1] * 0.6
     best = None
@@ -58,35 +72,136 @@ def find_label_colon(line: LineRegion, text_h: float) -> int | None:
                 continue
             overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
             gap = b[1] - (a[1] + a[3])
-            similar = 0.5 <= (a[2] * a[3]) / max(1, b[2] * b[3]) <= 2.0
-            if overlap > 0 and 0.1 * text_h <= gap <= 0.9 * text_h and similar:
+            similar = 0.4 <= (a[2] * a[3]) / max(1, b[2] * b[3]) <= 2.5
+            inside = a[1] >= top - 0.1 * band_h and b[1] + b[3] <= bottom + 0.15 * band_h
+            lower_on_baseline = b[1] + b[3] >= bottom - 0.3 * band_h
+            if overlap > 0 and 0.1 * band_h <= gap <= 0.6 * band_h and similar and inside and lower_on_baseline:
                 right = max(a[0] + a[2], b[0] + b[2])
-                best = right if best is None else min(best, right)
+                best = right if best is None else max(best, right)
     return best
 
 
-def select_field_line(binary: np.ndarray) -> LineRegion | None:
-    """The line of a field crop that holds the handwriting: the one with the most ink
-    in letter-sized components (printed captions are smaller and thinner)."""
-    lines = segment_lines(binary) or whole_image_as_line(binary)
-    if not lines:
+def handwriting_band(stats: np.ndarray, image_h: int) -> tuple[int, int] | None:
+    """Rows of a field crop that hold its main line of writing.
+
+    Every letter-shaped component votes for the rows it covers with its squared
+    height, so the tallest writing (the handwriting, not smaller printed captions,
+    specks or flat rules) wins. Components cut by the top or bottom edge belong to
+    neighbouring fields and do not vote. The band is the median extent of the
+    components that cover the winning row.
+    """
+    tops, heights, widths = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    margin = max(1, int(0.03 * image_h))
+    inside = (tops > margin) & (tops + heights < image_h - margin)
+    letters = stats[(widths <= 3 * heights) & (heights >= 3) & inside]
+    if len(letters) == 0:
+        letters = stats[(widths <= 3 * heights) & (heights >= 3)]
+    if len(letters) == 0:
         return None
-    return max(lines, key=lambda ln: int(np.count_nonzero(ln.ink)) * ln.box.h)
+    votes = np.zeros(image_h + 1)
+    for y, h in zip(letters[:, cv2.CC_STAT_TOP], letters[:, cv2.CC_STAT_HEIGHT]):
+        votes[y : y + h] += float(h) ** 2
+    # Whoever cropped the field centred it on the handwriting: rows near the middle
+    # count fully, rows at the edges half.
+    rows = np.arange(image_h + 1)
+    votes *= 1.0 - 0.5 * np.abs(rows - image_h / 2) / (image_h / 2)
+    peak = int(np.argmax(votes))
+    top_of, bottom_of = letters[:, cv2.CC_STAT_TOP], letters[:, cv2.CC_STAT_TOP] + letters[:, cv2.CC_STAT_HEIGHT]
+    covering = (top_of <= peak) & (bottom_of > peak)
+    top = int(np.median(top_of[covering]))
+    bottom = int(np.median(bottom_of[covering]))
+    return top, max(bottom, top + 1)
+
+
+def field_line(binary: np.ndarray) -> LineRegion | None:
+    """The components of a field crop that belong to its handwriting band: those that
+    lie mostly inside the band, span most of it (tall letters, descenders), or are
+    small marks just above or below it (accents, dots)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n <= 1:
+        return None
+    band = handwriting_band(stats[1:], binary.shape[0])
+    if band is None:
+        return None
+    top, bottom = band
+    band_h = bottom - top
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        _x, y, _w, h, _area = stats[i]
+        overlap = min(y + h, bottom) - max(y, top)
+        if overlap >= 0.6 * h or overlap >= 0.7 * band_h:
+            keep[i] = True
+        elif top - 0.6 * band_h <= y and y + h <= bottom + 0.3 * band_h and h < 0.5 * band_h:
+            keep[i] = True  # an accent or dot just above or below the letters
+    keep &= ~_stray_marks(stats, keep, band_h)
+    if not keep.any():
+        return None
+    ink = keep[labels].astype(np.uint8) * 255
+    return _tighten(LineRegion(Box(0, 0, binary.shape[1], binary.shape[0]), ink))
+
+
+def _stray_marks(stats: np.ndarray, keep: np.ndarray, band_h: float) -> np.ndarray:
+    """Small marks far from every letter of the line: specks and cut strokes, not dots."""
+    letters = [i for i in np.nonzero(keep)[0] if stats[i, cv2.CC_STAT_HEIGHT] >= 0.5 * band_h]
+    stray = np.zeros(len(stats), bool)
+    if not letters:
+        return stray
+    x0 = stats[letters, cv2.CC_STAT_LEFT]
+    x1 = x0 + stats[letters, cv2.CC_STAT_WIDTH]
+    for i in np.nonzero(keep)[0]:
+        if stats[i, cv2.CC_STAT_HEIGHT] >= 0.5 * band_h:
+            continue
+        a, b = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]
+        distance = np.maximum(0, np.maximum(x0 - b, a - x1)).min()
+        stray[i] = distance > 1.0 * band_h
+    return stray
+
+
+def find_small_label(line: LineRegion) -> int | None:
+    """Column (line-local) where a printed label at the left of a field ends: a group
+    of at least two components, left of a wide gap in the left 60% of the line, whose
+    letters are clearly smaller than the handwriting after the gap. Printed captions
+    are set smaller than people write in the boxes beside them."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(line.ink, connectivity=8)
+    comps = stats[1:]
+    if len(comps) < 3:
+        return None
+    comps = comps[np.argsort(comps[:, cv2.CC_STAT_LEFT])]
+    heights = comps[:, cv2.CC_STAT_HEIGHT].astype(float)
+    letter_h = float(np.median(heights[heights >= 0.4 * heights.max()]))
+    lefts = comps[:, cv2.CC_STAT_LEFT]
+    reach = np.maximum.accumulate(lefts + comps[:, cv2.CC_STAT_WIDTH])
+    limit = 0.6 * line.ink.shape[1]
+    best = None
+    for k in range(2, len(comps)):
+        gap = lefts[k] - reach[k - 1]
+        if reach[k - 1] > limit or gap < 0.5 * letter_h:
+            continue
+        left_h, right_h = heights[:k], heights[k:]
+        left_letters = left_h[left_h >= 0.5 * left_h.max()]
+        right_letters = right_h[right_h >= 0.5 * right_h.max()]
+        # Every letter before the gap must be small: a tall one is handwriting.
+        if len(left_letters) >= 2 and len(right_letters) >= 1 and (
+            left_letters.max() <= 0.85 * np.median(right_letters)
+        ):
+            best = int(reach[k - 1])
+    return best
 
 
 def clean_field(binary: np.ndarray) -> LineRegion | None:
-    """A field crop -> its single line of handwriting, without labels and clutter."""
+    """A field crop -> its single line of handwriting, without rules, printed labels
+    and strokes from neighbouring fields."""
     text_h = estimate_text_height(binary) or binary.shape[0] / 2
     cleaned = remove_rules(binary, text_h)
     cleaned = drop_border_fragments(cleaned, text_h)
-    line = select_field_line(cleaned)
+    line = field_line(cleaned)
     if line is None:
         return None
     text_h = estimate_text_height(line.ink) or text_h
-    colon = find_label_colon(line, text_h)
-    if colon is not None:
+    label_end = max(find_label_colon(line, text_h) or -1, find_small_label(line) or -1)
+    if label_end >= 0:
         ink = line.ink.copy()
-        ink[:, : colon + 1] = 0
+        ink[:, : label_end + 1] = 0
         line = _tighten(LineRegion(line.box, ink, line.polygon, line.baseline))
     return line
 

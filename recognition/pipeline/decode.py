@@ -17,9 +17,13 @@ from .lexicon import Lexicon
 
 # A character's score is its log-probability plus this bonus; without it, the sum of
 # log-probabilities would always prefer fewer, merged characters.
-INSERT_BONUS = 1.0
-# Dropping a candidate as "not a character" costs its log P(reject) plus this.
+INSERT_BONUS = 0.0
+# Dropping a candidate as "not a character" costs its log P(reject) plus this for each
+# primitive it holds, so that dropping a whole word at once is never cheap.
 SKIP_PENALTY = -1.5
+# A character boundary that cuts through ink costs this: most letters do not touch,
+# so a cut is a boundary only when the classifier clearly prefers the pieces.
+CUT_PENALTY = -2.0
 # How much worse than the free reading a lexicon word may score and still win.
 LEXICON_MARGIN = 3.0
 FLOOR = 1e-6
@@ -154,8 +158,9 @@ def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
             if best[i] == -np.inf:
                 continue
             li = int(np.argmax(log_p[k]))
-            take = best[i] + log_p[k, li] + INSERT_BONUS
-            skip = best[i] + log_reject[k] + SKIP_PENALTY
+            enter = best[i] + (CUT_PENALTY if seg.is_cut(i) else 0.0)
+            take = enter + log_p[k, li] + INSERT_BONUS
+            skip = enter + log_reject[k] + SKIP_PENALTY * (j - i)
             if take > best[j]:
                 best[j], back[j] = take, (i, k, li)
             if skip > best[j]:
@@ -200,14 +205,15 @@ def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[
     for k in order:
         cand = seg.candidates[k]
         i, j = cand.start, cand.end
+        cut = CUT_PENALTY if seg.is_cut(i) else 0.0
         for pos in range(length + 1):
             if best[i, pos] == -np.inf:
                 continue
-            skip = best[i, pos] + log_reject[k] + SKIP_PENALTY
+            skip = best[i, pos] + cut + log_reject[k] + SKIP_PENALTY * (j - i)
             if skip > best[j, pos]:
                 best[j, pos], back[(j, pos)] = skip, (i, k, -1)
             if pos < length:
-                take = best[i, pos] + log_p[k, targets[pos]] + INSERT_BONUS
+                take = best[i, pos] + cut + log_p[k, targets[pos]] + INSERT_BONUS
                 if take > best[j, pos + 1]:
                     best[j, pos + 1], back[(j, pos + 1)] = take, (i, k, targets[pos])
     if best[n, length] == -np.inf:

@@ -1,10 +1,14 @@
-"""Page -> text lines: group ink into lines, and give each line only its own strokes."""
+"""Page -> text lines: find each line's centre curve, give every stroke to its own line,
+and describe each line by its ink, box, baseline and polygon."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from .layout import reading_order
 from .types import Box, LineRegion
 
 
@@ -25,177 +29,648 @@ def estimate_text_height(binary: np.ndarray) -> float:
     return float(np.median(big)) if big.size else float(np.median(heights))
 
 
+# What a connected component is taken for.
+TEXT, SPECK, NON_TEXT = 0, 1, 2
+# Lines are found on a grid reduced so that an x-height spans about this many cells:
+# enough to place a line, few enough to be fast on a 3000 x 4000 scan.
+GRID_X_HEIGHT = 8.0
+# A line's polygon reaches this share of the line pitch above its centre curve and below
+# it: the ascender zone is taller than the descender zone, and the two shares leave a
+# little paper between the polygons of neighbouring lines.
+POLYGON_UP, POLYGON_DOWN = 0.55, 0.38
+INK_REACH_LO = 5.0
+# A ridge weaker than this share of a strong line is a stray mark, not writing.
+RIDGE_FLOOR = 0.15
+# Pieces of one line meet within this share of the pitch in height.
+JOIN_DY = 0.3
+
+
+@dataclass
+class Strokes:
+    """The page's connected components and what each one is."""
+
+    labels: np.ndarray  # int32 label image, 0 = paper
+    stats: np.ndarray  # cv2 stats, one row per label
+    role: np.ndarray  # TEXT, SPECK or NON_TEXT per label
+    core: np.ndarray  # height of each component's densest rows (its x-height band)
+    stroke_width: float
+    x_height: float
+
+
+@dataclass
+class Track:
+    """A ridge of smoothed ink density on the reduced grid: y[i] is its row at column x0 + i."""
+
+    x0: int
+    y: np.ndarray
+    strength: float
+
+    @property
+    def x1(self) -> int:
+        return self.x0 + len(self.y)
+
+
+@dataclass
+class LineCurve:
+    """A line's centre curve in page pixels, with the scale of the text it was found in."""
+
+    x0: int
+    y: np.ndarray  # centre row for columns x0 .. x0 + len(y) - 1
+    pitch: float
+    x_height: float
+    block: int
+
+    @property
+    def x1(self) -> int:
+        return self.x0 + len(self.y)
+
+    def at(self, xs: np.ndarray) -> np.ndarray:
+        return self.y[np.clip(xs - self.x0, 0, len(self.y) - 1)]
+
+
 def segment_lines(binary: np.ndarray) -> list[LineRegion]:
-    """Find text lines by smearing ink horizontally, then give every connected component
-    to the line band that holds most of it (so a descender stays with its own line)."""
+    """Find the text lines of a binarised page (255 = ink), in reading order.
+
+    Lines are ridges of the ink density smoothed much more along the line than across
+    it: the dense x-height band of a line survives, the sparse ascenders and descenders
+    reaching towards the neighbouring lines do not, so touching and gently curved or
+    skewed lines still give one ridge each. Every stroke then goes to the line whose
+    x-height band holds it; a stroke that runs into a second band (a descender touching
+    the capitals below) is cut between the two lines. Blocks of print much finer than
+    the page's writing (a letterhead, a list) are searched at their own scale.
+    """
+    strokes = find_strokes(binary)
+    if strokes.x_height <= 0:
+        return []
+    text = strokes.role == TEXT
+    scale = _grid_scale(strokes.x_height)
+    page_pitch = estimate_pitch(_density_grid(strokes, text, strokes.x_height), strokes.x_height * scale) / scale
+    block_of = np.zeros(len(text), np.int32)
+    curves: list[LineCurve] = []
+    for b, block in enumerate(fine_print_blocks(strokes, page_pitch), start=1):
+        block_of[block.members] = b
+        curves += find_line_curves(strokes, block.members, block.x_height, b, block.pitch)
+    rest = text & (block_of == 0)
+    curves += find_line_curves(strokes, rest, strokes.x_height, 0, page_pitch)
+    return reading_order(assign_ink(strokes, curves, block_of))
+
+
+@dataclass
+class Block:
+    """Components that form lines at their own scale."""
+
+    members: np.ndarray  # bool per component label
+    x_height: float
+    pitch: float
+
+
+def fine_print_blocks(strokes: Strokes, page_pitch: float, min_members: int = 12) -> list[Block]:
+    """Clusters of small text whose line pitch is well under the page's (letterheads,
+    lists in small type), found so each can be searched at its own scale.
+
+    Components much shorter than the page pitch are grown by a share of their height and
+    clusters of touching growths are the candidates; a cluster is a block when its rows
+    repeat at a pitch under 0.6 of the page's.
+    """
+    h, w = strokes.labels.shape
+    f = 0.25
+    grid = np.zeros((int(h * f) + 1, int(w * f) + 1), np.uint8)
+    heights = strokes.stats[:, cv2.CC_STAT_HEIGHT]
+    ids = np.nonzero((strokes.role == TEXT) & (heights < 0.35 * page_pitch))[0]
+    if ids.size < min_members:
+        return []
+    x, y, cw, ch = (strokes.stats[ids, i].astype(np.float64) for i in range(4))
+    grow = 0.6 * ch
+    for i in range(ids.size):
+        cv2.rectangle(
+            grid,
+            (int((x[i] - grow[i]) * f), int((y[i] - grow[i]) * f)),
+            (int((x[i] + cw[i] + grow[i]) * f), int((y[i] + ch[i] + grow[i]) * f)),
+            1,
+            -1,
+        )
+    _, regions = cv2.connectedComponents(grid, connectivity=8)
+    region_of = regions[((y + ch / 2) * f).astype(int), ((x + cw / 2) * f).astype(int)]
+    blocks = []
+    for r in np.unique(region_of):
+        sel = ids[region_of == r]
+        if sel.size < min_members:
+            continue
+        members = np.zeros(len(strokes.role), bool)
+        members[sel] = True
+        xh = _weighted_median(strokes.core[sel], strokes.stats[sel, cv2.CC_STAT_WIDTH])
+        if xh <= 0:
+            continue
+        scale = _grid_scale(xh)
+        grid_pitch = periodic_pitch(_density_grid(strokes, members, xh), xh * scale)
+        if grid_pitch is None:
+            continue
+        pitch = grid_pitch / scale
+        if pitch < 0.6 * page_pitch:
+            blocks.append(Block(members, xh, pitch))
+    return blocks
+
+
+def find_strokes(binary: np.ndarray) -> Strokes:
+    """Components of the page, with specks and non-text (page-long rules, big blots) marked."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((binary > 0).astype(np.uint8), connectivity=8)
     h, w = binary.shape
-    text_h = estimate_text_height(binary)
-    if text_h == 0:
-        return []
-    smear_w = max(3, int(round(text_h * 1.5)))
-    smear = cv2.morphologyEx(
-        binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (smear_w, 1))
-    )
-    # Thin the smear vertically so ascenders touching the line above do not fuse bands.
-    core_h = max(1, int(round(text_h * 0.3)))
-    core = cv2.morphologyEx(smear, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, core_h)))
-    band_map, n_bands = _line_bands(core, text_h)
-    if n_bands == 0:
-        return []
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    owner = _assign_components(labels, n, band_map, n_bands, stats, text_h)
-    return _build_lines(labels, stats, owner, n_bands)
+    sw = _stroke_width(binary)
+    area = stats[:, cv2.CC_STAT_AREA]
+    role = np.full(n, TEXT, np.int8)
+    role[area < max(4.0, 1.5 * sw * sw)] = SPECK
+    role[0] = NON_TEXT
+    core = np.zeros(n, np.float64)
+    for i in np.nonzero(role == TEXT)[0]:
+        x, y, cw, ch, _ = stats[i]
+        if ch > 0.3 * h or cw > 0.6 * w:
+            role[i] = NON_TEXT
+            continue
+        profile = np.count_nonzero(labels[y : y + ch, x : x + cw] == i, axis=1)
+        core[i] = np.count_nonzero(profile >= 0.5 * profile.max())
+    x_height = _weighted_median(core[role == TEXT], stats[role == TEXT, cv2.CC_STAT_WIDTH])
+    return Strokes(labels, stats, role, core, sw, x_height)
 
 
-def _line_bands(core: np.ndarray, text_h: float) -> tuple[np.ndarray, int]:
-    """Label map of line bands (1..n): smear blobs, tall blobs split at the emptiest
-    rows of their profile, then blobs chained left to right into lines."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
-    band_map = np.zeros(core.shape, np.int32)
-    boxes: list[tuple[int, int, int, int]] = []
+def _stroke_width(binary: np.ndarray) -> float:
+    dist = cv2.distanceTransform((binary > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)]
+    return float(2.0 * np.median(ridge)) if ridge.size else 1.0
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    if values.size == 0:
+        return 0.0
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order].astype(np.float64))
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+def _grid_scale(x_height: float) -> float:
+    """Page pixels -> cells of the reduced grid lines are searched on."""
+    return min(1.0, GRID_X_HEIGHT / x_height)
+
+
+def _density_grid(strokes: Strokes, members: np.ndarray, x_height: float) -> np.ndarray:
+    """Share of ink of the `members` components in each cell of the reduced grid."""
+    mask = members[strokes.labels].astype(np.float32)
+    scale = _grid_scale(x_height)
+    return cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def find_line_curves(
+    strokes: Strokes, members: np.ndarray, x_height: float, block: int, pitch: float | None = None
+) -> list[LineCurve]:
+    """Centre curves of the lines formed by the components in `members`; `pitch` (page
+    pixels) when already known."""
+    if not members.any():
+        return []
+    scale = _grid_scale(x_height)
+    small = _density_grid(strokes, members, x_height)
+    xh = x_height * scale
+    grid_pitch = pitch * scale if pitch else estimate_pitch(small, xh)
+    tracks = find_tracks(small, xh, grid_pitch)
+    tracks = chain_tracks(tracks, gap=max(grid_pitch, 3.0 * xh), dy=0.25 * grid_pitch)
+    tracks = absorb_tracks(tracks, 0.3 * grid_pitch)
+    width = strokes.labels.shape[1]
+    return [_page_curve(t, scale, width, grid_pitch / scale, x_height, block) for t in tracks]
+
+
+def periodic_pitch(small: np.ndarray, xh: float) -> float | None:
+    """Distance between neighbouring lines (on the reduced grid): the first strong peak
+    of the autocorrelation of row ink counts, averaged over vertical strips so that skew
+    and curvature blur it less; None when rows do not repeat clearly."""
+    rows = np.nonzero(small.any(axis=1))[0]
+    cols = np.nonzero(small.any(axis=0))[0]
+    if rows.size == 0:
+        return None
+    small = small[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = small.shape
+    strips = 6
+    total = np.zeros(h)
+    for k in range(strips):
+        profile = small[:, k * w // strips : (k + 1) * w // strips].sum(axis=1).astype(np.float64)
+        profile -= profile.mean()
+        energy = float(profile @ profile)
+        if energy > 0:
+            total += np.correlate(profile, profile, "full")[h - 1 :] / energy
+    lo, hi = int(2 * xh), min(h - 1, int(12 * xh))
+    if hi <= lo + 2:
+        return None
+    ac = total[lo:hi] / strips
+    peaks = np.nonzero((ac[1:-1] >= ac[:-2]) & (ac[1:-1] > ac[2:]))[0] + 1
+    peaks = peaks[ac[peaks] >= 0.2]
+    if peaks.size == 0:
+        return None
+    # The first peak nearly as strong as the strongest, not a multiple of it.
+    return float(lo + peaks[ac[peaks] >= 0.7 * ac[peaks].max()][0])
+
+
+def estimate_pitch(small: np.ndarray, xh: float) -> float:
+    """Distance between neighbouring lines (on the reduced grid): periodic rows, else (a
+    page of few, unevenly spaced lines) the median gap between ridges found at the
+    x-height's scale, else a typical 4.5 x-heights."""
+    return periodic_pitch(small, xh) or pitch_from_tracks(find_tracks(small, xh), xh) or 4.5 * xh
+
+
+def pitch_from_tracks(tracks: list[Track], xh: float) -> float | None:
+    """Median distance from a long track to the next long track below it that shares
+    columns with it; None when the page has too few lines to tell."""
+    long = [t for t in tracks if len(t.y) >= 6 * xh]
+    gaps = []
+    for a in long:
+        below = []
+        for b in long:
+            lo, hi = max(a.x0, b.x0), min(a.x1, b.x1)
+            if hi - lo < 2 * xh:
+                continue
+            d = float(np.median(b.y[lo - b.x0 : hi - b.x0] - a.y[lo - a.x0 : hi - a.x0]))
+            if d > 1.5 * xh:
+                below.append(d)
+        if below:
+            gaps.append(min(below))
+    return float(np.median(gaps)) if len(gaps) >= 2 else None
+
+
+def find_tracks(small: np.ndarray, xh: float, pitch: float | None = None) -> list[Track]:
+    """Ridges of the ink density on the reduced grid: in every column, the maxima of the
+    density smoothed along the line (over about a word gap) and across it (over the
+    x-height band), each the only maximum within 0.4 line pitch above and below.
+
+    Without a pitch (the pass that measures it) the scales follow the x-height.
+    """
+    if pitch is None:
+        sigma_x, sigma_y, radius = 1.5 * xh, 0.45 * xh, 1.2 * xh
+    else:
+        sigma_x = max(1.5 * xh, 0.5 * pitch)
+        sigma_y = float(np.clip(0.12 * pitch, 0.3 * xh, 0.6 * xh))
+        radius = 0.4 * pitch
+    smooth = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma_x, sigmaY=sigma_y)
+    r = max(1, int(round(radius)))
+    peak = smooth >= cv2.dilate(smooth, np.ones((2 * r + 1, 1), np.uint8))
+    candidates = smooth[peak & (smooth > 1e-3)]
+    if candidates.size == 0:
+        return []
+    # Ridges much weaker than a typical line are stray marks, not writing.
+    floor = RIDGE_FLOOR * float(np.percentile(candidates, 90))
+    ridge = (peak & (smooth > floor)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ridge, connectivity=8)
+    tracks = []
     for i in range(1, n):
-        x, y, bw, bh, _area = stats[i]
-        if bw < text_h * 0.5 and bh < text_h * 0.5:
+        x, y, w, h, _ = stats[i]
+        if w < xh:
             continue
-        blob = labels[y : y + bh, x : x + bw] == i
-        for y0, y1 in _band_rows(blob, text_h):
-            part = blob[y0:y1]
-            rows = np.nonzero(part.any(axis=1))[0]
-            cols = np.nonzero(part.any(axis=0))[0]
-            if rows.size == 0:
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == i)
+        sums = np.bincount(xs, weights=ys + y, minlength=w)
+        counts = np.bincount(xs, minlength=w)
+        cols = np.nonzero(counts)[0]
+        curve = np.interp(np.arange(w), cols, sums[cols] / counts[cols])
+        tracks.append(Track(int(x), curve, float(smooth[ys + y, xs + x].mean())))
+    return tracks
+
+
+def chain_tracks(tracks: list[Track], gap: float, dy: float) -> list[Track]:
+    """Join ridge pieces that continue each other (a wide word gap breaks a ridge): each
+    piece takes the nearest piece to its right starting within `gap` columns and `dy`
+    rows of its end."""
+    tracks = sorted(tracks, key=lambda t: t.x0)
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(tracks):
+            best, best_cost = None, None
+            for j, b in enumerate(tracks):
+                if j == i or b.x0 < a.x1 - 0.25 * gap or b.x1 <= a.x1:
+                    continue
+                g = b.x0 - a.x1
+                offset = abs(_y_at(b, max(b.x0, min(a.x1, b.x1 - 1))) - a.y[-1])
+                if g > gap or offset > dy:
+                    continue
+                cost = max(g, 0) + 3 * offset
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = j, cost
+            if best is not None:
+                tracks[i] = _join(a, tracks[best])
+                del tracks[best]
+                merged = True
+                break
+    return tracks
+
+
+def _y_at(track: Track, x: int) -> float:
+    return float(track.y[int(np.clip(x - track.x0, 0, len(track.y) - 1))])
+
+
+def _join(a: Track, b: Track) -> Track:
+    x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
+    pts_x = np.concatenate([np.arange(a.x0, a.x1), np.arange(b.x0, b.x1)])
+    pts_y = np.concatenate([a.y, b.y])
+    order = np.argsort(pts_x, kind="stable")
+    y = np.interp(np.arange(x0, x1), pts_x[order], pts_y[order])
+    w = len(a.y) + len(b.y)
+    return Track(x0, y, (a.strength * len(a.y) + b.strength * len(b.y)) / w)
+
+
+def absorb_tracks(tracks: list[Track], distance: float) -> list[Track]:
+    """Drop ridges that run within `distance` of a longer one over most of their length:
+    the tops of capitals, crossbars and loops of a line make such short ridges, and their
+    ink belongs to the line itself."""
+    kept: list[Track] = []
+    for t in sorted(tracks, key=lambda t: -len(t.y)):
+        absorbed = False
+        for big in kept:
+            lo, hi = max(t.x0, big.x0), min(t.x1, big.x1)
+            if hi - lo < 0.5 * len(t.y):
                 continue
-            boxes.append((x + int(cols[0]), y + y0 + int(rows[0]), x + int(cols[-1]) + 1, y + y0 + int(rows[-1]) + 1))
-            band_map[y + y0 : y + y1, x : x + bw][part] = len(boxes)
-    if not boxes:
-        return band_map, 0
-    roots = _chain_into_lines(boxes, text_h)
-    # Renumber chained bands 1..k through a lookup table.
-    unique = {r: k + 1 for k, r in enumerate(dict.fromkeys(roots))}
-    lookup = np.zeros(len(boxes) + 1, np.int32)
-    lookup[1:] = [unique[r] for r in roots]
-    return lookup[band_map], len(unique)
+            gap = np.abs(t.y[lo - t.x0 : hi - t.x0] - big.y[lo - big.x0 : hi - big.x0]).mean()
+            if gap < distance:
+                absorbed = True
+                break
+        if not absorbed:
+            kept.append(t)
+    return kept
 
 
-def _chain_into_lines(boxes: list[tuple[int, int, int, int]], text_h: float) -> list[int]:
-    """Join word blobs into lines: a blob links to the nearest blob on its right that
-    shares most of its height, when the gap is no wider than a few letters (wider gaps
-    are column gutters). Returns the line root of every blob."""
-    parent = list(range(len(boxes)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, (_x0, y0, x1, y1) in enumerate(boxes):
-        best, best_gap = None, 4.0 * text_h
-        for j, (u0, v0, _u1, v1) in enumerate(boxes):
-            if j == i or u0 < x1 - text_h:
-                continue
-            overlap = min(y1, v1) - max(y0, v0)
-            if overlap < 0.5 * min(y1 - y0, v1 - v0):
-                continue
-            gap = u0 - x1
-            if gap < best_gap:
-                best, best_gap = j, gap
-        if best is not None:
-            parent[find(best)] = find(i)
-    return [find(i) for i in range(len(boxes))]
+def _page_curve(track: Track, scale: float, width: int, pitch: float, x_height: float, block: int) -> LineCurve:
+    x0 = max(0, int(np.floor(track.x0 / scale)))
+    x1 = min(width, int(np.ceil(track.x1 / scale)))
+    xs = (np.arange(x0, x1) + 0.5) * scale - 0.5
+    y = np.interp(xs, np.arange(track.x0, track.x1), track.y)
+    return LineCurve(x0, (y + 0.5) / scale - 0.5, pitch, x_height, block)
 
 
-def _band_rows(blob: np.ndarray, text_h: float) -> list[tuple[int, int]]:
-    bh = blob.shape[0]
-    if bh < text_h * 1.8:
-        return [(0, bh)]
-    profile = blob.sum(axis=1).astype(np.float64)
-    k = max(1, int(text_h * 0.5)) | 1
-    smooth = np.convolve(profile, np.ones(k) / k, mode="same")
-    cuts = []
-    lo = int(text_h * 0.7)
-    y = lo
-    while y < bh - lo:
-        window = smooth[y : min(bh - lo, y + int(text_h))]
-        if window.size == 0:
-            break
-        m = y + int(np.argmin(window))
-        if smooth[m] < 0.5 * smooth.max():
-            cuts.append(m)
-            y = m + lo
+def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) -> list[LineRegion]:
+    """Give every ink pixel to a line and build the line regions.
+
+    A component goes whole to the line whose x-height band holds most of it. Where it
+    also has a real share of ink in another line's band (a descender touching the
+    capitals of the next line, a loop through it), the pixels nearer that line's centre
+    go to that line. Components in no band (dots, commas, accents, crossbars) join the
+    nearest line within half a pitch; anything further is not part of a line.
+    """
+    if not curves:
+        return []
+    n_lines, n_comp = len(curves), strokes.stats.shape[0]
+    role = strokes.role
+    ys, xs = np.nonzero(role[strokes.labels] != NON_TEXT)
+    comp = strokes.labels[ys, xs]
+    speck = role[comp] == SPECK
+    best = np.full(ys.size, -1, np.int32)
+    best_d = np.full(ys.size, np.inf, np.float32)
+    for k, c in enumerate(curves):
+        reach = 0.5 * c.x_height
+        idx = np.nonzero((xs >= c.x0 - reach) & (xs < c.x1 + reach) & ((block_of[comp] == c.block) | speck))[0]
+        d = np.abs(ys[idx] - c.at(xs[idx])).astype(np.float32)
+        closer = d < best_d[idx]
+        best[idx[closer]] = k
+        best_d[idx[closer]] = d[closer]
+    pitch = np.array([c.pitch for c in curves])
+    core_half = np.array([max(0.5 * c.x_height, 0.15 * c.pitch) for c in curves])
+    min_part = np.array([c.x_height * strokes.stroke_width for c in curves])
+    found = best >= 0
+    in_core = found & (best_d <= core_half[np.maximum(best, 0)])
+    votes = np.bincount(comp[in_core] * n_lines + best[in_core], minlength=n_comp * n_lines).reshape(n_comp, n_lines)
+    owner = votes.argmax(axis=1)
+    has_core = votes.max(axis=1) > 0
+    line_of = np.where(has_core[comp], owner[comp], -1)
+    # Pixels nearer another line whose band this component really reaches go there.
+    part_votes = votes[comp, np.maximum(best, 0)]
+    move = found & has_core[comp] & (best != owner[comp]) & (part_votes >= min_part[np.maximum(best, 0)])
+    line_of[move] = best[move]
+    # Components in no band join the line most of their near pixels are closest to.
+    near = found & ~has_core[comp] & (best_d <= 0.5 * pitch[np.maximum(best, 0)])
+    near_votes = np.bincount(comp[near] * n_lines + best[near], minlength=n_comp * n_lines).reshape(n_comp, n_lines)
+    loose_owner = np.where(near_votes.max(axis=1) > 0, near_votes.argmax(axis=1), -1)
+    line_of = np.where(has_core[comp], line_of, loose_owner[comp])
+
+    text = strokes.role == TEXT
+    groups = _return_borrowed(_line_sets(line_of, n_lines), comp, owner, has_core, text)
+    sets = list(groups.values())
+    fitted = [_fit_curve(ys[sel], xs[sel], curves[k]) for k, sel in groups.items()]
+    sets, fitted = _join_collinear(sets, fitted, ys, xs)
+    sets, fitted = _absorb_small(sets, fitted, xs, strokes.stroke_width)
+    h, w = strokes.labels.shape
+    kept = [
+        (sel, c)
+        for sel, c in zip(sets, fitted)
+        if not _is_mark(sel, ys, xs, comp, text, c.x_height * strokes.stroke_width, c.x_height)
+        and not _in_margin(ys[sel], xs[sel], h, w)
+    ]
+    kept_curves = [c for _, c in kept]
+    return [_line_region(ys[sel], xs[sel], speck[sel], c, kept_curves) for sel, c in kept]
+
+
+def _fit_curve(ys: np.ndarray, xs: np.ndarray, curve: LineCurve) -> LineCurve:
+    """The line's centre curve refitted to its own ink: the median row of the ink in its
+    x-height band, in steps of half a pitch, smoothed over a pitch. The ridge it was found
+    by leans towards tall capitals and trailing flourishes; the ink's middle does not."""
+    x0, x1 = int(xs.min()), int(xs.max()) + 1
+    core = np.abs(ys - curve.at(xs)) <= max(0.5 * curve.x_height, 0.15 * curve.pitch)
+    if core.sum() < 2:
+        core = np.ones_like(core)
+    step = max(4, int(0.5 * curve.pitch))
+    bins = (xs[core] - x0) // step
+    centres, rows = [], []
+    for b in np.unique(bins):
+        inside = bins == b
+        centres.append(float(np.median(xs[core][inside])))
+        rows.append(float(np.median(ys[core][inside])))
+    y = np.interp(np.arange(x0, x1), centres, rows)
+    k = max(1, int(curve.pitch)) | 1
+    if y.size > 1:
+        padded = np.pad(y, k // 2, mode="edge")
+        y = np.convolve(padded, np.ones(k) / k, mode="valid")[: x1 - x0]
+    return LineCurve(x0, y, curve.pitch, curve.x_height, curve.block)
+
+
+def _in_margin(ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> bool:
+    """Ink wholly in the outermost strip of the scan: the sheet's edge, its shadow or the
+    scanner lid, not writing."""
+    return bool(xs.max() < 0.04 * w or xs.min() > 0.96 * w or ys.max() < 0.03 * h or ys.min() > 0.97 * h)
+
+
+# Ink of a line, in units of (x-height x stroke width): about one letter's worth of pen
+# track is 2 to 4 units, a short word 10 or more.
+SMALL_LINE_INK = 8.0
+LONE_STROKE_INK = 10.0
+MIN_LINE_INK = 3.0
+
+
+def _line_sets(line_of: np.ndarray, n_lines: int) -> dict[int, np.ndarray]:
+    order = np.argsort(line_of, kind="stable")
+    bounds = np.searchsorted(line_of[order], np.arange(n_lines + 1))
+    return {k: order[bounds[k] : bounds[k + 1]] for k in range(n_lines) if bounds[k + 1] > bounds[k]}
+
+
+def _return_borrowed(
+    groups: dict[int, np.ndarray], comp: np.ndarray, owner: np.ndarray, has_core: np.ndarray, text: np.ndarray
+) -> dict[int, np.ndarray]:
+    """A ridge that is the main line of none of its strokes only borrowed pieces of its
+    neighbours' strokes (a loop, a long descender): the pieces go back to their lines."""
+    kept: dict[int, np.ndarray] = {}
+    returned: list[np.ndarray] = []
+    for k, sel in groups.items():
+        c = np.unique(comp[sel])
+        if np.any(text[c] & has_core[c] & (owner[c] == k)):
+            kept[k] = sel
         else:
-            y += max(1, int(text_h * 0.5))
-    edges = [0, *cuts, bh]
-    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+            returned.append(sel[has_core[comp[sel]]])
+    for sel in returned:
+        for j in np.unique(owner[comp[sel]]):
+            if j in kept:
+                kept[j] = np.concatenate([kept[j], sel[owner[comp[sel]] == j]])
+    return kept
 
 
-def _assign_components(labels, n, band_map, n_bands, stats, text_h) -> np.ndarray:
-    """owner[c] = band index (1-based) for component c, 0 when it belongs to no band."""
-    owner = np.zeros(n, np.int32)
-    if n <= 1:
-        return owner
-    # Count, for every component, its pixels in each band.
-    flat = labels.ravel() * (n_bands + 1) + band_map.ravel()
-    counts = np.bincount(flat, minlength=n * (n_bands + 1)).reshape(n, n_bands + 1)
-    counts[:, 0] = 0
-    best = counts.argmax(axis=1)
-    has = counts.max(axis=1) > 0
-    owner[has] = best[has]
-    owner[0] = 0
-    # Components that fell between bands (dots, accents, commas) join the nearest band.
-    orphans = np.nonzero(~has)[0]
-    if orphans.size:
-        ys, xs = np.nonzero(band_map)
-        labels_at = band_map[ys, xs]
-        top = np.full(n_bands + 1, 10**9)
-        bottom = np.full(n_bands + 1, -1)
-        np.minimum.at(top, labels_at, ys)
-        np.maximum.at(bottom, labels_at, ys)
-        band_ys = [(top[b], bottom[b]) for b in range(1, n_bands + 1)]
-        for c in orphans:
-            if c == 0:
-                continue
-            x, y, w, h, area = stats[c]
-            if area < 2:
-                continue
-            cy = y + h / 2
-            dists = [0 if y0 <= cy <= y1 else min(abs(cy - y0), abs(cy - y1)) for y0, y1 in band_ys]
-            b = int(np.argmin(dists))
-            if dists[b] <= text_h * 1.0:
-                owner[c] = b + 1
-    return owner
+def _join_gap(curve: LineCurve) -> float:
+    """Widest gap inside a line: a pitch, or three x-heights for tightly set print."""
+    return max(curve.pitch, 3.0 * curve.x_height)
 
 
-def _build_lines(labels, stats, owner, n_bands) -> list[LineRegion]:
-    lines: list[LineRegion] = []
-    for b in range(1, n_bands + 1):
-        members = np.nonzero(owner == b)[0]
-        if members.size == 0:
+def _join_collinear(
+    sets: list[np.ndarray], curves: list[LineCurve], ys: np.ndarray, xs: np.ndarray
+) -> tuple[list[np.ndarray], list[LineCurve]]:
+    """Join lines that continue each other: the next line to the right, overlapping or
+    within a gap, whose writing sits at the same height (within 0.3 pitch) where they
+    meet. A ridge breaks where a flourish, a tall capital or a loop pulls it away."""
+    joined = True
+    while joined:
+        joined = False
+        order = sorted(range(len(sets)), key=lambda i: curves[i].x0)
+        for i in order:
+            a = curves[i]
+            best, best_gap = None, None
+            for j in order:
+                b = curves[j]
+                if j == i or b.block != a.block or b.x1 <= a.x1 or b.x0 <= a.x0:
+                    continue
+                gap = b.x0 - a.x1
+                if gap > _join_gap(a):
+                    continue
+                if gap < 0:
+                    cols = np.arange(b.x0, a.x1)
+                    dy = float(np.median(np.abs(a.at(cols) - b.at(cols))))
+                else:
+                    n = max(1, int(a.pitch))
+                    dy = abs(float(np.median(a.y[-n:])) - float(np.median(b.y[:n])))
+                if dy <= JOIN_DY * a.pitch and (best_gap is None or gap < best_gap):
+                    best, best_gap = j, gap
+            if best is not None:
+                sel = np.concatenate([sets[i], sets[best]])
+                merged = _fit_curve(ys[sel], xs[sel], a)
+                keep = [k for k in range(len(sets)) if k not in (i, best)]
+                sets = [sets[k] for k in keep] + [sel]
+                curves = [curves[k] for k in keep] + [merged]
+                joined = True
+                break
+    return sets, curves
+
+
+def _absorb_small(
+    sets: list[np.ndarray], curves: list[LineCurve], xs: np.ndarray, unit: float
+) -> tuple[list[np.ndarray], list[LineCurve]]:
+    """A little ink close above or below a bigger line (a crossbar, a flourish, a
+    detached loop) joins that line: within 0.75 pitch over most of its columns."""
+    order = sorted(range(len(sets)), key=lambda i: sets[i].size)
+    alive = set(range(len(sets)))
+    for i in order:
+        if sets[i].size >= SMALL_LINE_INK * unit * curves[i].x_height:
             continue
-        boxes = [Box(*map(int, stats[c, :4])) for c in members]
-        box = Box.enclosing(boxes)
-        crop = labels[box.y : box.bottom, box.x : box.right]
-        ink = np.isin(crop, members).astype(np.uint8) * 255
-        lines.append(LineRegion(box=box, ink=ink))
-    return sort_reading_order(lines)
+        x0, x1 = int(xs[sets[i]].min()), int(xs[sets[i]].max()) + 1
+        best, best_d = None, 0.75 * curves[i].pitch
+        for j in alive:
+            c = curves[j]
+            if j == i or sets[j].size <= sets[i].size:
+                continue
+            lo, hi = max(x0, c.x0), min(x1, c.x1)
+            if hi - lo < 0.5 * (x1 - x0):
+                continue
+            cols = np.arange(lo, hi)
+            d = float(np.median(np.abs(c.at(cols) - curves[i].at(cols))))
+            if d < best_d:
+                best, best_d = j, d
+        if best is not None:
+            sets[best] = np.concatenate([sets[best], sets[i]])
+            alive.discard(i)
+    keep = sorted(alive)
+    return [sets[k] for k in keep], [curves[k] for k in keep]
 
 
-def sort_reading_order(lines: list[LineRegion]) -> list[LineRegion]:
-    """Top to bottom; lines that share most of their height are read left to right."""
-    lines = sorted(lines, key=lambda ln: ln.box.y + ln.box.h / 2)
-    ordered: list[LineRegion] = []
-    row: list[LineRegion] = []
-    for line in lines:
-        if row and _vertical_overlap(row[-1].box, line.box) < 0.5:
-            ordered += sorted(row, key=lambda ln: ln.box.x)
-            row = []
-        row.append(line)
-    ordered += sorted(row, key=lambda ln: ln.box.x)
-    return ordered
+def _is_mark(sel, ys, xs, comp, text, unit: float, x_height: float) -> bool:
+    """Too little ink for writing, a single stroke of a few letters' ink or not much wider
+    than tall (a tick, a bracket, a paraph), or an upright mark narrower than it is tall
+    (a fold, a rule)."""
+    if sel.size < MIN_LINE_INK * unit:
+        return True
+    h = int(ys[sel].max() - ys[sel].min()) + 1
+    w = int(xs[sel].max() - xs[sel].min()) + 1
+    strokes_in = np.unique(comp[sel])
+    if np.count_nonzero(text[strokes_in]) <= 1 and (sel.size < LONE_STROKE_INK * unit or w < 2 * h):
+        return True
+    return w < h and w < 2 * x_height
 
 
-def _vertical_overlap(a: Box, b: Box) -> float:
-    inter = min(a.bottom, b.bottom) - max(a.y, b.y)
-    return max(inter, 0) / max(1, min(a.h, b.h))
+def _line_region(
+    ys: np.ndarray, xs: np.ndarray, speck: np.ndarray, curve: LineCurve, curves: list[LineCurve]
+) -> LineRegion:
+    """The line's ink over its box, its polygon and its baseline."""
+    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    ink = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    ink[ys - y0, xs - x0] = 255
+    above, below = _neighbour_distances(curve, x0, x1, curves)
+    # Where the writing itself reaches, from its strokes (specks are too often dirt).
+    offsets = (ys - curve.at(xs))[~speck] if (~speck).any() else ys - curve.at(xs)
+    up = _reach(POLYGON_UP, curve.pitch, above, float(-np.percentile(offsets, INK_REACH_LO)))
+    down = _reach(POLYGON_DOWN, curve.pitch, below, float(np.percentile(offsets, 100 - INK_REACH_LO)))
+    step = max(4, int(curve.pitch / 2))
+    cols = np.unique(np.concatenate([np.arange(x0, x1, step), [x1 - 1]]))
+    centre = curve.at(cols)
+    upper = [(int(x), int(round(c - up))) for x, c in zip(cols, centre)]
+    lower = [(int(x), int(round(c + down))) for x, c in zip(cols[::-1], centre[::-1])]
+    base = _baseline_offset(offsets, curve)
+    baseline = [(int(x), int(round(c + base))) for x, c in zip(cols, centre)]
+    return LineRegion(box=Box(x0, y0, x1 - x0, y1 - y0), ink=ink, polygon=upper + lower, baseline=baseline)
+
+
+def _neighbour_distances(curve: LineCurve, x0: int, x1: int, curves: list[LineCurve]) -> tuple[float, float]:
+    """Distance to the nearest line centre above and below over the line's columns."""
+    above = below = np.inf
+    for other in curves:
+        if other is curve:
+            continue
+        lo, hi = max(x0, other.x0, curve.x0), min(x1, other.x1, curve.x1)
+        if hi - lo < curve.x_height:
+            continue
+        cols = np.arange(lo, hi, max(1, (hi - lo) // 32))
+        d = float(np.median(other.at(cols) - curve.at(cols)))
+        if d > 0:
+            below = min(below, d)
+        elif d < 0:
+            above = min(above, -d)
+    return above, below
+
+
+def _reach(share: float, pitch: float, neighbour: float, ink: float) -> float:
+    """How far the polygon reaches from the centre curve on one side: its share of the
+    space to the neighbouring line, or of a typical pitch where there is none nearer;
+    further where the line's own ink does, but never past that share of the neighbour."""
+    slot = share * min(pitch, neighbour)
+    return max(slot, min(ink, share * neighbour))
+
+
+def _baseline_offset(offsets: np.ndarray, curve: LineCurve) -> float:
+    """Rows from the centre curve down to the baseline: where the ink of the x-height
+    band thins out below its densest rows."""
+    half = int(0.5 * curve.pitch)
+    sel = offsets[np.abs(offsets) <= half]
+    if sel.size == 0:
+        return 0.0
+    hist = np.bincount((sel + half).astype(np.int64), minlength=2 * half + 1).astype(np.float64)
+    k = max(1, int(0.1 * curve.x_height)) | 1
+    hist = np.convolve(hist, np.ones(k) / k, mode="same")
+    peak = int(np.argmax(hist[: half + int(0.5 * curve.x_height) + 1]))
+    below = np.nonzero(hist[peak:] < 0.35 * hist[peak])[0]
+    return float(peak + (below[0] if below.size else 0) - half)
 
 
 def whole_image_as_line(binary: np.ndarray) -> list[LineRegion]:
@@ -205,3 +680,4 @@ def whole_image_as_line(binary: np.ndarray) -> list[LineRegion]:
         return []
     box = Box(int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     return [LineRegion(box=box, ink=binary[box.y : box.bottom, box.x : box.right].copy())]
+

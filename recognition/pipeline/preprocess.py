@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from .layout import remove_page_furniture
+
 # Pillow's own decompression-bomb guard stays on; callers that validate uploads may lower it.
 MAX_PIXELS = 60_000_000
 
@@ -66,14 +68,18 @@ def load_image(path: str | Path) -> np.ndarray:
     return decode_image(Path(path).read_bytes())
 
 
-def flatten_illumination(gray: np.ndarray) -> np.ndarray:
-    """Divide by an estimate of the paper's brightness so shadows and stains even out."""
+def flatten_illumination(gray: np.ndarray, kernel: int | None = None) -> np.ndarray:
+    """Divide by an estimate of the paper's brightness so shadows and stains even out.
+
+    `kernel` (pixels at full size) must be wider than any pen stroke.
+    """
     h, w = gray.shape
     # The background is what survives a closing wider than any stroke; do it on a
     # reduced copy because the kernel is large.
     scale = min(1.0, 600.0 / max(h, w))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    k = max(5, int(round(min(small.shape) / 12)) | 1)
+    k = int(round(kernel * scale)) if kernel else int(round(min(small.shape) / 12))
+    k = max(5, k) | 1
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     background = cv2.medianBlur(background, 5)
     if scale < 1:
@@ -91,9 +97,11 @@ def sauvola_threshold(gray: np.ndarray, window: int, k: float = 0.2, r: float = 
     return mean * (1.0 + k * (std / r - 1.0))
 
 
-def binarize(gray: np.ndarray, window: int | None = None, k: float = 0.2) -> np.ndarray:
+def binarize(
+    gray: np.ndarray, window: int | None = None, k: float = 0.2, background_kernel: int | None = None
+) -> np.ndarray:
     """Adaptive binarisation robust to uneven lighting; returns uint8 with ink = 255."""
-    flat = flatten_illumination(gray)
+    flat = flatten_illumination(gray, background_kernel)
     if window is None:
         window = int(np.clip(min(gray.shape) // 12, 15, 101)) | 1
     threshold = sauvola_threshold(flat, window, k)
@@ -117,7 +125,7 @@ def estimate_stroke_width(binary: np.ndarray) -> float:
     """Median stroke width in pixels, from the distance transform along the ink's skeleton-ish ridge."""
     if not binary.any():
         return 1.0
-    dist = cv2.distanceTransform((binary > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    dist = cv2.distanceTransform(np.pad(binary > 0, 1).astype(np.uint8), cv2.DIST_L2, 3)
     ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)]
     return float(2.0 * np.median(ridge)) if ridge.size else 1.0
 
@@ -172,6 +180,9 @@ def prepare_page(gray: np.ndarray, deskew: bool = True) -> PreparedPage:
     denoised = cv2.GaussianBlur(gray, (3, 3), 0) if min(h, w) >= 64 else gray
     binary = binarize(denoised)
     binary = remove_specks(binary, min_area=max(3, int(min(h, w) * 0.0005) ** 2))
+    # Punch-hole rims and sheet edges are ink to a binariser but never text (pages only;
+    # small images are returned unchanged).
+    binary = remove_page_furniture(denoised, binary)
     angle = estimate_skew(binary) if deskew else 0.0
     if abs(angle) < 0.2:
         return PreparedPage(denoised, binary, 0.0, IDENTITY.copy(), (w, h))
@@ -179,3 +190,30 @@ def prepare_page(gray: np.ndarray, deskew: bool = True) -> PreparedPage:
     binary_r, _ = rotate(binary, angle, border=0)
     binary_r = ((binary_r > 127).astype(np.uint8)) * 255
     return PreparedPage(gray_r, binary_r, angle, inverse, (w, h))
+
+
+# Field crops are upscaled to about this height so that strokes, dots and gaps are
+# several pixels wide and the geometry thresholds mean the same at every scan size.
+FIELD_HEIGHT = 96
+MAX_FIELD_UPSCALE = 4.0
+
+
+def prepare_field(gray: np.ndarray) -> PreparedPage:
+    """A single line or form-field crop -> upscaled, binarised, slightly deskewed."""
+    h, w = gray.shape
+    scale = float(np.clip(FIELD_HEIGHT / max(h, 1), 1.0, MAX_FIELD_UPSCALE))
+    if scale > 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    sh, sw = gray.shape
+    binary = binarize(gray, window=int(sh // 2) | 1, background_kernel=sh)
+    binary = remove_specks(binary, min_area=int(2 * scale * scale))
+    to_page = np.array([[1.0 / scale, 0.0, 0.0], [0.0, 1.0 / scale, 0.0]])
+    angle = estimate_skew(binary, max_degrees=4.0, step=0.5) if sw > 2 * sh else 0.0
+    if abs(angle) >= 0.5:
+        gray, inverse = rotate(gray, angle, border=255)
+        binary = (rotate(binary, angle, border=0)[0] > 127).astype(np.uint8) * 255
+        # Rotation first, then the scale back to the upload's pixels.
+        to_page = np.hstack([to_page[:, :2] @ inverse[:, :2], (to_page[:, :2] @ inverse[:, 2:]) + to_page[:, 2:]])
+    else:
+        angle = 0.0
+    return PreparedPage(gray, binary, angle, to_page, (w, h))

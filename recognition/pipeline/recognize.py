@@ -18,7 +18,7 @@ from .decode import apply_lexicon, decode_word, fold_to_charset
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
-from .preprocess import prepare_page
+from .preprocess import prepare_field, prepare_page
 from .types import LineRegion, PageResult, WordRegion
 from .words import segment_words
 
@@ -65,7 +65,7 @@ def recognize_image(
         timings[name] = round(now - clock, 4)
         clock = now
 
-    prepared = prepare_page(gray, deskew=options.layout == "page")
+    prepared = prepare_page(gray) if options.layout == "page" else prepare_field(gray)
     mapper = PageMapper(prepared.to_page, prepared.original_size)
     lap("preprocess")
     report(10)
@@ -78,7 +78,7 @@ def recognize_image(
     plan: list[tuple[LineRegion, list[tuple[WordRegion, Segmentation]]]] = []
     for line in lines:
         text_h = estimate_text_height(line.ink) or float(line.box.h)
-        words = segment_words(line)
+        words = segment_words(line, field=options.layout == "word")
         plan.append((line, [(w, segment_characters(w.ink, text_h)) for w in words]))
     lap("segment")
     report(40)

@@ -46,13 +46,27 @@ def word_gap_threshold(gaps: list[int], text_h: float) -> float:
     return float("inf") if values.max() < 2.5 * text_h else 2.5 * text_h
 
 
-def segment_words(line: LineRegion) -> list[WordRegion]:
+def field_gap_threshold(gaps: list[int], text_h: float) -> float:
+    """Word gaps inside a short form field (a name, a code).
+
+    Such fields are mostly one word, often written in spaced capitals whose letter gaps
+    vary a lot, so a gap must stand far out from the writer's usual gap (measured by
+    the median) and be wider than a letter to split the field.
+    """
+    if not gaps:
+        return float("inf")
+    typical = float(np.median(gaps)) if len(gaps) >= 3 else 0.5 * text_h
+    return max(2.2 * typical, 1.2 * text_h)
+
+
+def segment_words(line: LineRegion, field: bool = False) -> list[WordRegion]:
+    """Split a line at its word gaps; `field` selects the stricter rule for form fields."""
     runs = ink_runs(line.ink)
     if not runs:
         return []
     text_h = estimate_text_height(line.ink) or float(line.box.h)
     gaps = [runs[i + 1][0] - runs[i][1] for i in range(len(runs) - 1)]
-    threshold = word_gap_threshold(gaps, text_h)
+    threshold = field_gap_threshold(gaps, text_h) if field else word_gap_threshold(gaps, text_h)
     groups: list[list[tuple[int, int]]] = [[runs[0]]]
     for gap, run in zip(gaps, runs[1:]):
         if gap > threshold:

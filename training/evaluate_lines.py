@@ -1,0 +1,202 @@
+"""Line segmentation against ALTO ground truth (such as pages-dev): precision, recall and
+F1 per page and overall, for all lines and for handwritten lines, and seconds per page.
+
+    python -m training.evaluate_lines --pages ../shared/data/pages-dev
+
+A found line matches a true line when their boxes, both in original page pixels, overlap
+with IoU >= 0.5; matching is one-to-one and optimal (training.metrics.matched_pairs).
+
+Handwritten lines are `DefaultLine:Handwritten`, `InterlinearLine:Handwritten` and
+`DefaultLine:Signature` (a signature is handwriting the page reader has to find too);
+`handwritten_strict` leaves signatures out. For a subset, a found line counts as a false
+positive only when it matches no true line and the true line it overlaps most is in the
+subset, or it overlaps none (noise counts against every subset); a found line that
+matches or mostly covers a printed line is neither right nor wrong for handwriting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from recognition.pipeline.assemble import PageMapper
+from recognition.pipeline.lines import segment_lines
+from recognition.pipeline.preprocess import load_image, prepare_page
+from recognition.pipeline.types import Box, LineRegion
+
+from .ground_truth import HANDWRITTEN_TYPES, TruePage, TrueLine, alto_pages
+from .metrics import iou_matrix, matched_pairs
+from .paths import PAGES_DEV_DIR
+
+SUBSETS: dict[str, Callable[[TrueLine], bool]] = {
+    "all": lambda line: True,
+    "handwritten": lambda line: line.handwritten,
+    "handwritten_strict": lambda line: line.kind in HANDWRITTEN_TYPES,
+}
+
+
+@dataclass
+class Counts:
+    """Matches, true lines and found lines of one subset on one or more pages."""
+
+    matched: int = 0
+    truth: int = 0
+    found: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.matched += other.matched
+        self.truth += other.truth
+        self.found += other.found
+        return self
+
+    def figures(self) -> dict:
+        precision = self.matched / self.found if self.found else (1.0 if not self.truth else 0.0)
+        recall = self.matched / self.truth if self.truth else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "matched": self.matched,
+            "true_lines": self.truth,
+            "found_lines": self.found,
+        }
+
+
+def score_page(truth: list[TrueLine], found: list[Box], threshold: float = 0.5) -> dict[str, Counts]:
+    """Counts for every subset, from one optimal matching over all lines of the page."""
+    pairs = matched_pairs([t.box for t in truth], found, threshold)
+    match_of_found = {j: i for i, j in pairs}
+    inter = _intersections([t.box for t in truth], found)
+    counts = {}
+    for name, member in SUBSETS.items():
+        inside = [member(t) for t in truth]
+        c = Counts(truth=sum(inside))
+        for j in range(len(found)):
+            if j in match_of_found:
+                i = match_of_found[j]
+                c.matched += inside[i]
+                c.found += inside[i]
+            elif inter.shape[0] == 0 or inter[:, j].max() <= 0 or inside[int(inter[:, j].argmax())]:
+                c.found += 1
+        counts[name] = c
+    return counts
+
+
+def _intersections(truth: list[Box], found: list[Box]) -> np.ndarray:
+    return np.array([[t.intersection_area(f) for f in found] for t in truth], np.float64).reshape(
+        len(truth), len(found)
+    )
+
+
+def line_box(line: LineRegion, mapper: PageMapper, box: str = "polygon") -> Box:
+    """The line's box in original page pixels: the bounding box of its polygon (what an
+    ALTO TextLine's HPOS/VPOS/WIDTH/HEIGHT are), or of its ink with `box="ink"`."""
+    if box == "ink" or not line.polygon:
+        return mapper.box(line.box)
+    points = np.asarray(mapper.points(line.polygon))
+    x0, y0 = np.maximum(points.min(axis=0), 0)
+    x1 = min(int(points[:, 0].max()), mapper.width)
+    y1 = min(int(points[:, 1].max()), mapper.height)
+    return Box(int(x0), int(y0), max(1, x1 - int(x0)), max(1, y1 - int(y0)))
+
+
+def segment_page(page: TruePage, box: str = "polygon") -> tuple[list[Box], float, np.ndarray]:
+    """Found line boxes in original page pixels, the seconds it took, and the gray image."""
+    gray = load_image(page.image_path)
+    start = time.perf_counter()
+    prepared = prepare_page(gray)
+    lines = segment_lines(prepared.binary)
+    elapsed = time.perf_counter() - start
+    mapper = PageMapper(prepared.to_page, prepared.original_size)
+    return [line_box(line, mapper, box) for line in lines], elapsed, gray
+
+
+def draw(gray: np.ndarray, truth: list[TrueLine], found: list[Box], path: Path, threshold: float = 0.5) -> None:
+    """Truth in blue (handwritten) or cyan (other), matched finds in green, unmatched in red."""
+    image = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    matched = {j for _, j in matched_pairs([t.box for t in truth], found, threshold)}
+    for t in truth:
+        b = t.box
+        cv2.rectangle(image, (b.x, b.y), (b.right, b.bottom), (255, 0, 0) if t.handwritten else (255, 200, 0), 3)
+    for j, b in enumerate(found):
+        cv2.rectangle(image, (b.x + 4, b.y + 4), (b.right - 4, b.bottom - 4), (0, 170, 0) if j in matched else (0, 0, 255), 3)
+    scale = min(1.0, 1600.0 / image.shape[0])
+    cv2.imwrite(str(path), cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+
+
+def evaluate(pages_dir: Path, threshold: float = 0.5, draw_dir: Path | None = None, box: str = "polygon") -> dict:
+    pages = alto_pages(pages_dir)
+    if not pages:
+        raise SystemExit(f"no ALTO files with images in {pages_dir}")
+    totals = {name: Counts() for name in SUBSETS}
+    per_page = []
+    seconds = []
+    for page in pages:
+        found, elapsed, gray = segment_page(page, box)
+        counts = score_page(page.lines, found, threshold)
+        for name, c in counts.items():
+            totals[name] += c
+        seconds.append(elapsed)
+        per_page.append(
+            {"page": page.image_path.name, "seconds": round(elapsed, 2)}
+            | {name: c.figures() for name, c in counts.items()}
+        )
+        if draw_dir is not None:
+            draw_dir.mkdir(parents=True, exist_ok=True)
+            draw(gray, page.lines, found, draw_dir / f"{page.image_path.stem}.png", threshold)
+    return {
+        "pages": per_page,
+        "overall": {name: c.figures() for name, c in totals.items()},
+        "seconds_per_page": round(float(np.mean(seconds)), 2),
+        "iou_threshold": threshold,
+        "box": box,
+    }
+
+
+def print_report(result: dict) -> None:
+    header = f"{'page':<16}{'s':>6}  " + "  ".join(f"{n + ' P/R/F1':<28}" for n in ("all", "handwritten"))
+    print(header)
+
+    def cell(f: dict) -> str:
+        return f"{f['precision']:.3f}/{f['recall']:.3f}/{f['f1']:.3f} ({f['matched']}/{f['true_lines']})".ljust(28)
+
+    for row in result["pages"]:
+        print(f"{row['page']:<16}{row['seconds']:>6.2f}  {cell(row['all'])}  {cell(row['handwritten'])}")
+    overall = result["overall"]
+    print(f"{'overall':<16}{result['seconds_per_page']:>6.2f}  {cell(overall['all'])}  {cell(overall['handwritten'])}")
+    strict = overall["handwritten_strict"]
+    print(f"handwritten without signatures: {cell(strict).strip()}")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=Path, default=PAGES_DEV_DIR, help="folder of images with ALTO .xml beside")
+    parser.add_argument("--iou", type=float, default=0.5, help="IoU at which a found line matches a true line")
+    parser.add_argument(
+        "--box", choices=("polygon", "ink"), default="polygon",
+        help="compare the bounding box of each found line's polygon (like ALTO's) or of its ink",
+    )
+    parser.add_argument("--draw", type=Path, default=None, help="folder for overlays of truth and found lines")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    result = evaluate(args.pages, args.iou, args.draw, args.box)
+    print_report(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
