@@ -69,3 +69,30 @@ def test_a_lexicon_word_wins_when_the_image_nearly_supports_it():
     assert chosen.text == "CAT"
     far = apply_lexicon(seg, scores, free, Lexicon.from_text("XYZ"), parse_charset("upper"))
     assert far.text == "CAI"  # the image does not support XYZ
+
+
+def read(seg, table, charset="any"):
+    from recognition.pipeline.decode import harmonise_word
+
+    scores = fold_to_charset(probabilities(seg, table), CLASSES, parse_charset(charset))
+    return harmonise_word(decode_word(seg, scores), scores).text
+
+
+def test_digits_among_letters_become_their_lookalike_letters():
+    seg = segmentation([(0, 20), (25, 45), (50, 70), (75, 95)])
+    table = {(0, 1): {"5": 0.6, "S": 0.4}, (1, 2): {"1": 0.7, "I": 0.3}, (2, 3): {"6": 0.6, "G": 0.4},
+             (3, 4): {"N": 0.95, "M": 0.05}}
+    assert read(seg, table) == "SIGN"
+
+
+def test_letters_among_digits_become_digits():
+    seg = segmentation([(0, 20), (25, 45), (50, 70), (75, 95)])
+    table = {(0, 1): {"2": 0.9, "Z": 0.1}, (1, 2): {"O": 0.55, "0": 0.45}, (2, 3): {"2": 0.9, "Z": 0.1},
+             (3, 4): {"4": 0.9, "A": 0.1}}
+    assert read(seg, table) == "2024"
+
+
+def test_a_letter_shaped_alike_in_both_cases_follows_the_words_case():
+    seg = segmentation([(0, 20), (25, 45), (50, 70), (75, 95)])
+    table = {(0, 1): {"T": 0.9}, (1, 2): {"H": 0.9}, (2, 3): {"A": 0.9}, (3, 4): {"k": 0.6, "K": 0.4}}
+    assert read(seg, table) == "THAK"

@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .chars import Candidate, Segmentation
-from .charsets import Charset
+from .charsets import LOOKALIKES, Charset
 from .classify import REJECT
 from .lexicon import Lexicon
 
@@ -121,6 +121,7 @@ class DecodedChar:
     label: str
     confidence: float
     alternatives: list[tuple[str, float]]
+    candidate_row: int = -1  # the candidate's row in the word's scores
 
 
 @dataclass
@@ -186,7 +187,7 @@ def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> Dec
     row = scores.probs[k]
     top = np.argsort(row)[::-1][:3]
     alternatives = [(scores.labels[t], float(row[t])) for t in top]
-    return DecodedChar(cand, scores.labels[li], float(row[li]), alternatives)
+    return DecodedChar(cand, scores.labels[li], float(row[li]), alternatives, k)
 
 
 def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[float, list[DecodedChar]]:
@@ -258,3 +259,59 @@ def charset_form(word: str, charset: Charset) -> str | None:
             return None
         out.append(folded)
     return "".join(out)
+
+
+# Letters written the same in both cases: their case is a matter of size and context.
+SAME_SHAPE_IN_BOTH_CASES = set("cjkmopsuvwxyzCJKMOPSUVWXYZ")
+
+
+def harmonise_word(word: DecodedWord, scores: FoldedScores) -> DecodedWord:
+    """Words are letters or numbers, rarely a mix, and rarely change case in the middle.
+
+    We compare the word read as all letters with the word read as all digits and
+    convert the characters of the losing kind to their look-alikes, which take over
+    the probability of what they replace (a `5` counts for `S` when letters win). A letter written the same in
+    both cases takes the case of the rest of the word (the `k` in `THANk`).
+    """
+    if len(word.chars) < 2:
+        return word
+    index = {label: i for i, label in enumerate(scores.labels)}
+    rows = [scores.probs[c.candidate_row] for c in word.chars]
+    letter_cols = [i for label, i in index.items() if label.isalpha()]
+    digit_cols = [i for label, i in index.items() if label.isdigit()]
+    as_letters = sum(np.log(max(float(row[letter_cols].max()) if letter_cols else 0.0, FLOOR)) for row in rows)
+    as_digits = sum(np.log(max(float(row[digit_cols].max()) if digit_cols else 0.0, FLOOR)) for row in rows)
+    want = str.isalpha if as_letters >= as_digits else str.isdigit
+    upper = sum(c.label.isupper() for c in word.chars[1:])
+    lower = sum(c.label.islower() for c in word.chars[1:])
+    changed = []
+    for pos, (char, row) in enumerate(zip(word.chars, rows)):
+        label, confidence = char.label, char.confidence
+        if not want(label) and (label.isalpha() or label.isdigit()):
+            label, confidence = _pooled(row, index, want)
+        if pos > 0 and label in SAME_SHAPE_IN_BOTH_CASES and upper != lower:
+            cased = label.upper() if upper > lower else label.lower()
+            if cased in index:
+                label = cased
+        if label is None or label == char.label:
+            changed.append(char)
+        else:
+            changed.append(DecodedChar(char.candidate, label, min(confidence, 1.0), char.alternatives,
+                                       char.candidate_row))
+    return DecodedWord(changed, word.score)
+
+
+def _pooled(row: np.ndarray, index: dict[str, int], kind) -> tuple[str | None, float]:
+    """The best label of one kind (letters or digits), with the probability of its
+    look-alike of the other kind added to it."""
+    best, best_p = None, 0.0
+    for label, i in index.items():
+        if not kind(label):
+            continue
+        p = float(row[i])
+        for other, alike in LOOKALIKES.items():
+            if alike == label and other in index and not kind(other):
+                p += float(row[index[other]])
+        if p > best_p:
+            best, best_p = label, p
+    return best, best_p

@@ -42,7 +42,7 @@ INK_REACH_LO = 5.0
 # A ridge weaker than this share of a strong line is a stray mark, not writing.
 RIDGE_FLOOR = 0.15
 # Pieces of one line meet within this share of the pitch in height.
-JOIN_DY = 0.3
+JOIN_DY = 0.4
 
 
 @dataclass
@@ -162,11 +162,16 @@ def fine_print_blocks(strokes: Strokes, page_pitch: float, min_members: int = 12
         if xh <= 0:
             continue
         scale = _grid_scale(xh)
-        grid_pitch = periodic_pitch(_density_grid(strokes, members, xh), xh * scale)
+        small = _density_grid(strokes, members, xh)
+        # Rows of a small block are often grouped (a name, then its address), so the
+        # spacing of its ridges tells the pitch better than periodicity does.
+        grid_pitch = pitch_from_tracks(find_tracks(small, xh * scale), xh * scale) or periodic_pitch(small, xh * scale)
         if grid_pitch is None:
             continue
         pitch = grid_pitch / scale
-        if pitch < 0.6 * page_pitch:
+        top = strokes.stats[sel, cv2.CC_STAT_TOP]
+        rows = ((top + strokes.stats[sel, cv2.CC_STAT_HEIGHT]).max() - top.min()) / pitch
+        if pitch < 0.6 * page_pitch and rows >= 2.5:
             blocks.append(Block(members, xh, pitch))
     return blocks
 
@@ -254,7 +259,7 @@ def periodic_pitch(small: np.ndarray, xh: float) -> float | None:
         energy = float(profile @ profile)
         if energy > 0:
             total += np.correlate(profile, profile, "full")[h - 1 :] / energy
-    lo, hi = int(2 * xh), min(h - 1, int(12 * xh))
+    lo, hi = int(1.5 * xh), min(h - 1, int(12 * xh))
     if hi <= lo + 2:
         return None
     ac = total[lo:hi] / strips

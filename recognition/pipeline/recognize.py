@@ -14,7 +14,7 @@ from .chars import Segmentation, segment_characters
 from .charsets import Charset, parse_charset
 from .classify import CharClassifier
 from .clutter import clean_field
-from .decode import apply_lexicon, decode_word, fold_to_charset
+from .decode import apply_lexicon, decode_word, fold_to_charset, harmonise_word
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
@@ -96,7 +96,7 @@ def recognize_image(
             n = len(seg.candidates)
             scores = fold_to_charset(probs[row : row + n], classifier.classes, options.charset)
             row += n
-            decoded = decode_word(seg, scores)
+            decoded = harmonise_word(decode_word(seg, scores), scores)
             if options.lexicon:
                 decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset)
             word_results.append(word_result(word, decoded, mapper))
