@@ -86,27 +86,24 @@ def handwriting_band(stats: np.ndarray, image_h: int) -> tuple[int, int] | None:
 
     Every letter-shaped component votes for the rows it covers with its squared
     height, so the tallest writing (the handwriting, not smaller printed captions,
-    specks or flat rules) wins. Components cut by the top or bottom edge belong to
-    neighbouring fields and do not vote. The band is the median extent of the
-    components that cover the winning row.
+    specks or flat rules) wins. Whoever cropped the field centred it on the
+    handwriting, so votes fade towards the top and bottom edges, and components cut
+    by an edge (mostly strokes of neighbouring fields) count for less. The band is
+    the median extent of the components that cover the winning row.
     """
     tops, heights, widths = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
-    margin = max(1, int(0.03 * image_h))
-    inside = (tops > margin) & (tops + heights < image_h - margin)
-    letters = stats[(widths <= 3 * heights) & (heights >= 3) & inside]
-    if len(letters) == 0:
-        letters = stats[(widths <= 3 * heights) & (heights >= 3)]
-    if len(letters) == 0:
+    letters = (widths <= 3 * heights) & (heights >= 3)
+    if not letters.any():
         return None
+    margin = max(1, int(0.03 * image_h))
+    cut = (tops <= margin) | (tops + heights >= image_h - margin)
     votes = np.zeros(image_h + 1)
-    for y, h in zip(letters[:, cv2.CC_STAT_TOP], letters[:, cv2.CC_STAT_HEIGHT]):
-        votes[y : y + h] += float(h) ** 2
-    # Whoever cropped the field centred it on the handwriting: rows near the middle
-    # count fully, rows at the edges half.
+    for y, h, at_edge in zip(tops[letters], heights[letters], cut[letters]):
+        votes[y : y + h] += float(h) ** 2 * (0.35 if at_edge else 1.0)
     rows = np.arange(image_h + 1)
-    votes *= 1.0 - 0.5 * np.abs(rows - image_h / 2) / (image_h / 2)
+    votes *= np.clip(1.0 - np.abs(rows - image_h / 2) / (image_h / 2), 0.05, 1.0) ** 2
     peak = int(np.argmax(votes))
-    top_of, bottom_of = letters[:, cv2.CC_STAT_TOP], letters[:, cv2.CC_STAT_TOP] + letters[:, cv2.CC_STAT_HEIGHT]
+    top_of, bottom_of = tops[letters], tops[letters] + heights[letters]
     covering = (top_of <= peak) & (bottom_of > peak)
     top = int(np.median(top_of[covering]))
     bottom = int(np.median(bottom_of[covering]))
@@ -180,9 +177,10 @@ def find_small_label(line: LineRegion) -> int | None:
         left_h, right_h = heights[:k], heights[k:]
         left_letters = left_h[left_h >= 0.5 * left_h.max()]
         right_letters = right_h[right_h >= 0.5 * right_h.max()]
-        # Every letter before the gap must be small: a tall one is handwriting.
+        # Every letter before the gap must be small (a tall one is handwriting), and
+        # they must be as even in height as type is.
         if len(left_letters) >= 2 and len(right_letters) >= 1 and (
-            left_letters.max() <= 0.85 * np.median(right_letters)
+            left_letters.max() <= 0.85 * np.median(right_letters) and left_letters.max() <= 1.3 * left_letters.min()
         ):
             best = int(reach[k - 1])
     return best

@@ -128,6 +128,7 @@ class DecodedChar:
 class DecodedWord:
     chars: list[DecodedChar]
     score: float
+    log_total: float | None = None  # log of the summed scores of every path
 
     @property
     def text(self) -> str:
@@ -135,9 +136,14 @@ class DecodedWord:
 
     @property
     def confidence(self) -> float:
-        """Probability that every character is right, assuming independence."""
+        """How sure we are of the whole word: the share of the lattice's total score
+        taken by this reading, so that doubt about where letters begin and end counts
+        as much as doubt about which letters they are. Without a lattice: the product
+        of the characters' probabilities."""
         if not self.chars:
             return 0.0
+        if self.log_total is not None:
+            return float(np.clip(np.exp(self.score - self.log_total), 0.0, 1.0))
         return float(np.prod([c.confidence for c in self.chars]))
 
 
@@ -149,6 +155,8 @@ def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
     log_p, log_reject = _log_scores(seg, scores)
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
+    total = np.full(n + 1, -np.inf)  # forward sums over all paths, for the confidence
+    total[0] = 0.0
     back: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (prev, cand, label or -1)
     by_end: dict[int, list[int]] = {}
     for k, cand in enumerate(seg.candidates):
@@ -159,13 +167,16 @@ def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
             if best[i] == -np.inf:
                 continue
             li = int(np.argmax(log_p[k]))
-            enter = best[i] + (CUT_PENALTY if seg.is_cut(i) else 0.0)
-            take = enter + log_p[k, li] + INSERT_BONUS
-            skip = enter + log_reject[k] + SKIP_PENALTY * (j - i)
+            cut = CUT_PENALTY if seg.is_cut(i) else 0.0
+            skip_term = log_reject[k] + SKIP_PENALTY * (j - i)
+            take = best[i] + cut + log_p[k, li] + INSERT_BONUS
+            skip = best[i] + cut + skip_term
             if take > best[j]:
                 best[j], back[j] = take, (i, k, li)
             if skip > best[j]:
                 best[j], back[j] = skip, (i, k, -1)
+            every = np.logaddexp(np.logaddexp.reduce(log_p[k]) + INSERT_BONUS, skip_term)
+            total[j] = np.logaddexp(total[j], total[i] + cut + every)
     chars: list[DecodedChar] = []
     j = n
     while j > 0 and back[j] is not None:
@@ -174,7 +185,7 @@ def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
             chars.append(_decoded_char(seg.candidates[k], scores, k, li))
         j = i
     chars.reverse()
-    return DecodedWord(chars, float(best[n]))
+    return DecodedWord(chars, float(best[n]), float(total[n]))
 
 
 def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
@@ -246,7 +257,7 @@ def apply_lexicon(
         if score > best_score:
             best_word, best_score, best_chars = word, score, chars
     if best_word is not None and best_score >= free.score - LEXICON_MARGIN:
-        return DecodedWord(best_chars, best_score)
+        return DecodedWord(best_chars, best_score, free.log_total)
     return free
 
 
@@ -298,7 +309,7 @@ def harmonise_word(word: DecodedWord, scores: FoldedScores) -> DecodedWord:
         else:
             changed.append(DecodedChar(char.candidate, label, min(confidence, 1.0), char.alternatives,
                                        char.candidate_row))
-    return DecodedWord(changed, word.score)
+    return DecodedWord(changed, word.score, word.log_total)
 
 
 def _pooled(row: np.ndarray, index: dict[str, int], kind) -> tuple[str | None, float]:

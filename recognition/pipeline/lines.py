@@ -3,7 +3,7 @@ and describe each line by its ink, box, baseline and polygon."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -38,6 +38,7 @@ GRID_X_HEIGHT = 8.0
 # it: the ascender zone is taller than the descender zone, and the two shares leave a
 # little paper between the polygons of neighbouring lines.
 POLYGON_UP, POLYGON_DOWN = 0.55, 0.38
+MIN_POLYGON_UP, MIN_POLYGON_DOWN = 0.3, 0.15
 INK_REACH_LO = 5.0
 # A ridge weaker than this share of a strong line is a stray mark, not writing.
 RIDGE_FLOOR = 0.15
@@ -79,6 +80,7 @@ class LineCurve:
     pitch: float
     x_height: float
     block: int
+    page_pitch: float  # the pitch of the page's main text
 
     @property
     def x1(self) -> int:
@@ -109,9 +111,9 @@ def segment_lines(binary: np.ndarray) -> list[LineRegion]:
     curves: list[LineCurve] = []
     for b, block in enumerate(fine_print_blocks(strokes, page_pitch), start=1):
         block_of[block.members] = b
-        curves += find_line_curves(strokes, block.members, block.x_height, b, block.pitch)
+        curves += find_line_curves(strokes, block.members, block.x_height, b, block.pitch, page_pitch)
     rest = text & (block_of == 0)
-    curves += find_line_curves(strokes, rest, strokes.x_height, 0, page_pitch)
+    curves += find_line_curves(strokes, rest, strokes.x_height, 0, page_pitch, page_pitch)
     return reading_order(assign_ink(strokes, curves, block_of))
 
 
@@ -136,7 +138,7 @@ def fine_print_blocks(strokes: Strokes, page_pitch: float, min_members: int = 12
     f = 0.25
     grid = np.zeros((int(h * f) + 1, int(w * f) + 1), np.uint8)
     heights = strokes.stats[:, cv2.CC_STAT_HEIGHT]
-    ids = np.nonzero((strokes.role == TEXT) & (heights < 0.35 * page_pitch))[0]
+    ids = np.nonzero((strokes.role == TEXT) & (heights < 0.45 * page_pitch))[0]
     if ids.size < min_members:
         return []
     x, y, cw, ch = (strokes.stats[ids, i].astype(np.float64) for i in range(4))
@@ -224,21 +226,21 @@ def _density_grid(strokes: Strokes, members: np.ndarray, x_height: float) -> np.
 
 
 def find_line_curves(
-    strokes: Strokes, members: np.ndarray, x_height: float, block: int, pitch: float | None = None
+    strokes: Strokes, members: np.ndarray, x_height: float, block: int, pitch: float, page_pitch: float
 ) -> list[LineCurve]:
-    """Centre curves of the lines formed by the components in `members`; `pitch` (page
-    pixels) when already known."""
+    """Centre curves of the lines formed by the components in `members`, whose lines
+    are `pitch` apart (page pixels)."""
     if not members.any():
         return []
     scale = _grid_scale(x_height)
     small = _density_grid(strokes, members, x_height)
     xh = x_height * scale
-    grid_pitch = pitch * scale if pitch else estimate_pitch(small, xh)
+    grid_pitch = pitch * scale
     tracks = find_tracks(small, xh, grid_pitch)
     tracks = chain_tracks(tracks, gap=max(grid_pitch, 3.0 * xh), dy=0.25 * grid_pitch)
     tracks = absorb_tracks(tracks, 0.3 * grid_pitch)
     width = strokes.labels.shape[1]
-    return [_page_curve(t, scale, width, grid_pitch / scale, x_height, block) for t in tracks]
+    return [_page_curve(t, scale, width, pitch, x_height, block, page_pitch) for t in tracks]
 
 
 def periodic_pitch(small: np.ndarray, xh: float) -> float | None:
@@ -396,12 +398,14 @@ def absorb_tracks(tracks: list[Track], distance: float) -> list[Track]:
     return kept
 
 
-def _page_curve(track: Track, scale: float, width: int, pitch: float, x_height: float, block: int) -> LineCurve:
+def _page_curve(
+    track: Track, scale: float, width: int, pitch: float, x_height: float, block: int, page_pitch: float
+) -> LineCurve:
     x0 = max(0, int(np.floor(track.x0 / scale)))
     x1 = min(width, int(np.ceil(track.x1 / scale)))
     xs = (np.arange(x0, x1) + 0.5) * scale - 0.5
     y = np.interp(xs, np.arange(track.x0, track.x1), track.y)
-    return LineCurve(x0, (y + 0.5) / scale - 0.5, pitch, x_height, block)
+    return LineCurve(x0, (y + 0.5) / scale - 0.5, pitch, x_height, block, page_pitch)
 
 
 def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) -> list[LineRegion]:
@@ -485,7 +489,7 @@ def _fit_curve(ys: np.ndarray, xs: np.ndarray, curve: LineCurve) -> LineCurve:
     if y.size > 1:
         padded = np.pad(y, k // 2, mode="edge")
         y = np.convolve(padded, np.ones(k) / k, mode="valid")[: x1 - x0]
-    return LineCurve(x0, y, curve.pitch, curve.x_height, curve.block)
+    return replace(curve, x0=x0, y=y)
 
 
 def _in_margin(ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> bool:
@@ -627,6 +631,9 @@ def _line_region(
     offsets = (ys - curve.at(xs))[~speck] if (~speck).any() else ys - curve.at(xs)
     up = _reach(POLYGON_UP, curve.pitch, above, float(-np.percentile(offsets, INK_REACH_LO)))
     down = _reach(POLYGON_DOWN, curve.pitch, below, float(np.percentile(offsets, 100 - INK_REACH_LO)))
+    # Small print set tight (a letterhead) still gets a polygon of a readable height, as
+    # annotators draw it, even where that overlaps its neighbours'.
+    up, down = max(up, MIN_POLYGON_UP * curve.page_pitch), max(down, MIN_POLYGON_DOWN * curve.page_pitch)
     step = max(4, int(curve.pitch / 2))
     cols = np.unique(np.concatenate([np.arange(x0, x1, step), [x1 - 1]]))
     centre = curve.at(cols)
