@@ -134,7 +134,37 @@ def field_line(binary: np.ndarray) -> LineRegion | None:
     if not keep.any():
         return None
     ink = keep[labels].astype(np.uint8) * 255
+    ink = remove_box_edges(ink, top, bottom)
     return _tighten(LineRegion(Box(0, 0, binary.shape[1], binary.shape[0]), ink))
+
+
+def remove_box_edges(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """Erase the sides of the box a field is written in: straight, standalone vertical
+    bars at either end of the writing that run past both the top and the bottom of the
+    writing band. A letter's stem is joined to the rest of its letter, or passes one
+    edge of the band (a J, a descender), not both."""
+    band_h = bottom - top
+    length = int(1.15 * band_h)
+    if length < 5:
+        return ink
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 2:
+        return ink
+    # The first and last letter-sized components: small printed captions may lie outside.
+    tall = [i for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] >= 0.6 * band_h]
+    if len(tall) < 2:
+        return ink
+    order = sorted(tall, key=lambda i: stats[i, cv2.CC_STAT_LEFT])
+    upright = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    out = ink.copy()
+    for i in {int(order[0]), int(order[-1])}:
+        _x, y, w, h, area = stats[i]
+        bar = np.count_nonzero(upright[labels == i])
+        standalone = bar >= 0.85 * area
+        past_both = y <= top - 0.1 * band_h and y + h >= bottom + 0.1 * band_h
+        if standalone and past_both and w <= 0.25 * band_h:
+            out[labels == i] = 0
+    return out
 
 
 def _stray_marks(stats: np.ndarray, keep: np.ndarray, band_h: float) -> np.ndarray:

@@ -1,0 +1,83 @@
+"""Form clutter does not become characters: printed labels (`NOM :`), box and ruled
+lines, and strokes cut from neighbouring fields are dropped from a field crop, and the
+handwriting stays whole."""
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from recognition.pipeline.clutter import clean_field
+from recognition.pipeline.preprocess import prepare_field
+from training.synthetic_pages import find_font
+
+
+def field_with_clutter(glyphs, rng, label="NOM :", text="MARTIN", rules=True, neighbours=True):
+    """A 64 x 420 field: a printed label at the left, handwriting in the middle, a box
+    around it, and pieces of the fields above and below cut by the crop. Returns the
+    image and the box covering the handwriting."""
+    h, w = 64, 420
+    ink = np.zeros((h, w), np.uint8)
+    x = 140
+    boxes = []
+    for ch in text:
+        g = glyphs(ch, 30, rng)
+        y = 18 + int(rng.integers(-2, 3))
+        ink[y : y + g.shape[0], x : x + g.shape[1]] |= g
+        boxes.append((x, y, g.shape[1], g.shape[0]))
+        x += g.shape[1] + int(rng.integers(6, 14))
+    page = Image.fromarray(255 - ink)
+    draw = ImageDraw.Draw(page)
+    if label:
+        draw.text((8, 26), label, fill=0, font=ImageFont.truetype(str(find_font(["DejaVuSans-Bold", "DejaVuSans."])), 16))
+    if rules:
+        draw.rectangle((120, 8, 410, 56), outline=0, width=2)  # the field's box
+    if neighbours:
+        for nx in range(150, 380, 45):  # letters of the line above and below, cut by the crop
+            draw.arc((nx, -20, nx + 26, 6), 0, 180, fill=0, width=3)
+            draw.line((nx + 5, 60, nx + 15, 64), fill=0, width=3)
+    x0 = min(b[0] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return np.asarray(page), (x0, y0, x1 - x0, y1 - y0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_only_the_handwriting_is_kept(emnist_glyphs, seed):
+    rng = np.random.default_rng(seed)
+    image, (hx, hy, hw, hh) = field_with_clutter(emnist_glyphs, rng)
+    prepared = prepare_field(image)
+    line = clean_field(prepared.binary)
+    assert line is not None
+    # Back to the field's own pixels.
+    scale = prepared.to_page[0, 0]
+    x0, x1 = line.box.x * scale, (line.box.x + line.box.w) * scale
+    y0, y1 = line.box.y * scale, (line.box.y + line.box.h) * scale
+    # The printed label (x < 80), the box edges and the cut strokes are gone ...
+    assert x0 >= hx - 6 and x1 <= hx + hw + 6
+    assert y0 >= hy - 6 and y1 <= hy + hh + 6
+    # ... and the handwriting is all there.
+    assert x0 <= hx + 3 and x1 >= hx + hw - 3
+
+
+def test_a_field_without_clutter_is_kept_whole(emnist_glyphs):
+    rng = np.random.default_rng(3)
+    image, (hx, hy, hw, hh) = field_with_clutter(emnist_glyphs, rng, label="", rules=False, neighbours=False)
+    prepared = prepare_field(image)
+    line = clean_field(prepared.binary)
+    scale = prepared.to_page[0, 0]
+    assert abs(line.box.x * scale - hx) <= 3
+    assert abs((line.box.x + line.box.w) * scale - (hx + hw)) <= 3
+
+
+def test_ruled_lines_through_letters_leave_the_letters(emnist_glyphs):
+    rng = np.random.default_rng(5)
+    image, _ = field_with_clutter(emnist_glyphs, rng, label="", neighbours=False)
+    image = image.copy()
+    cv2.line(image, (0, 40), (419, 40), 0, 2)  # a ruled line across the letters
+    prepared = prepare_field(image)
+    line = clean_field(prepared.binary)
+    # No component of the kept ink spans the width of the field.
+    n, _, stats, _ = cv2.connectedComponentsWithStats(line.ink)
+    assert stats[1:, cv2.CC_STAT_WIDTH].max() < 0.3 * prepared.binary.shape[1]
