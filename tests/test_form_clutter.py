@@ -12,6 +12,10 @@ from recognition.pipeline.preprocess import prepare_field
 from training.synthetic_pages import find_font
 
 
+def bold_font(size):
+    return ImageFont.truetype(str(find_font(["DejaVuSans-Bold", "DejaVuSans."])), size)
+
+
 def field_with_clutter(glyphs, rng, label="NOM :", text="MARTIN", rules=True, neighbours=True):
     """A 64 x 420 field: a printed label at the left, handwriting in the middle, a box
     around it, and pieces of the fields above and below cut by the crop. Returns the
@@ -29,7 +33,7 @@ def field_with_clutter(glyphs, rng, label="NOM :", text="MARTIN", rules=True, ne
     page = Image.fromarray(255 - ink)
     draw = ImageDraw.Draw(page)
     if label:
-        draw.text((8, 26), label, fill=0, font=ImageFont.truetype(str(find_font(["DejaVuSans-Bold", "DejaVuSans."])), 16))
+        draw.text((8, 26), label, fill=0, font=bold_font(16))
     if rules:
         draw.rectangle((120, 8, 410, 56), outline=0, width=2)  # the field's box
     if neighbours:
@@ -81,3 +85,26 @@ def test_ruled_lines_through_letters_leave_the_letters(emnist_glyphs):
     # No component of the kept ink spans the width of the field.
     n, _, stats, _ = cv2.connectedComponentsWithStats(line.ink)
     assert stats[1:, cv2.CC_STAT_WIDTH].max() < 0.3 * prepared.binary.shape[1]
+
+
+def component_stats(binary):
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary)
+    return stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= 8]
+
+
+def test_a_row_set_in_type_looks_printed_and_handwriting_does_not(emnist_glyphs):
+    from recognition.pipeline.clutter import looks_printed
+
+    page = Image.new("L", (400, 60), 0)
+    ImageDraw.Draw(page).text((10, 10), "PRENOM", fill=255, font=bold_font(28))
+    printed = (np.asarray(page) > 128).astype(np.uint8) * 255
+    rng = np.random.default_rng(1)
+    written = np.zeros((80, 400), np.uint8)
+    x = 10
+    for ch in "PRENOM":
+        g = emnist_glyphs(ch, int(rng.integers(26, 34)), rng)
+        y = 20 + int(rng.integers(-4, 5))
+        written[y : y + g.shape[0], x : x + g.shape[1]] |= g
+        x += g.shape[1] + 12
+    assert looks_printed(component_stats(printed))
+    assert not looks_printed(component_stats(written))

@@ -22,7 +22,10 @@ class Primitive:
 
     ys: np.ndarray
     xs: np.ndarray
-    group: int = -1  # primitives cut from the same blob share a group
+    # What it costs (a log-score, <= 0) to begin a character here: nothing after a gap
+    # between separate strokes; something when this primitive was cut from the blob
+    # on its left, more when the cut crossed thick or several strokes.
+    boundary_cost: float = 0.0
 
     @property
     def x0(self) -> int:
@@ -59,16 +62,20 @@ class Segmentation:
     text_height: float
     stroke_width: float
 
-    def is_cut(self, boundary: int) -> bool:
-        """Whether the boundary before primitive `boundary` cuts through ink (touching
-        letters) rather than falling in a gap between separate strokes."""
+    def boundary_cost(self, boundary: int) -> float:
+        """Cost of a character boundary just before primitive `boundary`."""
         if boundary <= 0 or boundary >= len(self.primitives):
-            return False
-        before, after = self.primitives[boundary - 1], self.primitives[boundary]
-        return before.group >= 0 and before.group == after.group
+            return 0.0
+        return self.primitives[boundary].boundary_cost
 
 
-MAX_SPAN = 4  # a character is made of at most this many primitives
+MAX_SPAN = 5  # a character is made of at most this many primitives
+# Boundary costs inside a blob. A blob no wider than one letter is most likely one
+# letter, so cutting it must be earned; a wider blob holds several letters and only
+# where to cut is in doubt.
+CUT_IN_LETTER_SIZED_BLOB = -2.0
+CUT_IN_WIDE_BLOB = -0.5
+THICK_CUT = -1.0  # extra, when the cut crosses more than one thin stroke
 MAX_ASPECT = 1.6  # widest candidate, as a multiple of the text height
 
 
@@ -91,10 +98,8 @@ def find_primitives(ink: np.ndarray, text_h: float, stroke: float) -> list[Primi
     comps.sort(key=lambda p: p.x0)
     groups = _merge_stacked(comps)
     primitives: list[Primitive] = []
-    for k, group in enumerate(groups):
-        for piece in cut_wide(group, text_h, stroke):
-            piece.group = k
-            primitives.append(piece)
+    for group in groups:
+        primitives += cut_wide(group, text_h, stroke)
     primitives.sort(key=lambda p: p.centre_x)
     return primitives
 
@@ -116,13 +121,14 @@ def _merge_stacked(comps: list[Primitive]) -> list[Primitive]:
 
 
 def cut_wide(prim: Primitive, text_h: float, stroke: float) -> list[Primitive]:
-    """Cut a blob that may hold touching characters at the thinnest columns.
+    """Cut a blob that may hold touching characters into pieces.
 
-    Candidate cuts are local minima of the column ink profile where the column crosses
-    a single thin stroke (a join between letters; the two strokes of an O's middle are
-    no join), kept at least a narrow letter apart. When a blob is much wider than a
-    letter and has no such column, we still cut at the thinnest column near each
-    expected letter boundary.
+    Strong cuts are local minima of the column ink profile where the column crosses a
+    single thin stroke (a join between letters; the two strokes of an O's middle are no
+    join). A blob wider than a letter also gets weak cuts, at the other minima of the
+    profile and at the thinnest column of any stretch still wider than a narrow letter,
+    because touching or overlapping letters need not meet at a thin join. Cuts are at
+    least a narrow letter apart. The decoder chooses among them.
     """
     width = prim.x1 - prim.x0
     if width < 0.6 * text_h:
@@ -134,23 +140,33 @@ def cut_wide(prim: Primitive, text_h: float, stroke: float) -> list[Primitive]:
     runs = _runs_per_column(ys, xs, width, int(ys.max()) + 1)
     min_gap = max(2, int(round(0.22 * text_h)))
     lo, hi = min_gap, width - min_gap
-    cuts: list[int] = []
-    order = np.argsort(smooth[lo:hi], kind="stable") + lo if hi > lo else np.array([], int)
-    for c in order:
-        if smooth[c] > 2.0 * stroke:
-            break
-        is_min = smooth[c] <= smooth[max(0, c - 1)] and smooth[c] <= smooth[min(width - 1, c + 1)]
-        if is_min and runs[c] <= 1 and all(abs(c - k) >= min_gap for k in cuts):
-            cuts.append(int(c))
-    expected = 0.7 * text_h
-    if not cuts and width > 1.25 * text_h:
-        for k in range(1, int(width // expected) + 1):
-            centre = int(k * expected)
-            a, b = max(lo, centre - min_gap), min(hi, centre + min_gap)
-            if b > a:
-                c = a + int(np.argmin(smooth[a:b]))
-                if all(abs(c - k2) >= min_gap for k2 in cuts):
-                    cuts.append(c)
+    if hi <= lo:
+        return [prim]
+    wide = width > 1.15 * text_h
+    base = CUT_IN_WIDE_BLOB if wide else CUT_IN_LETTER_SIZED_BLOB
+    cuts: dict[int, float] = {}
+
+    def far_enough(c: int) -> bool:
+        return all(abs(c - k) >= min_gap for k in cuts)
+
+    minima = [c for c in range(lo, hi) if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]]
+    for c in sorted(minima, key=lambda c: smooth[c]):
+        strong = smooth[c] <= 2.0 * stroke and runs[c] <= 1
+        if (strong or wide) and far_enough(c):
+            cuts[c] = base + (0.0 if strong else THICK_CUT)
+    if wide:
+        # No stretch between cuts may stay wider than a wide letter.
+        while True:
+            edges = [0, *sorted(cuts), width]
+            spans = [(b - a, a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a > 1.0 * text_h]
+            if not spans:
+                break
+            _, a, b = max(spans)
+            inner = range(max(lo, a + min_gap), min(hi, b - min_gap))
+            if not inner:
+                break
+            c = min(inner, key=lambda c: smooth[c])
+            cuts[c] = base + THICK_CUT
     if not cuts:
         return [prim]
     edges = [0, *sorted(cuts), width + 1]
@@ -158,7 +174,7 @@ def cut_wide(prim: Primitive, text_h: float, stroke: float) -> list[Primitive]:
     for a, b in zip(edges[:-1], edges[1:]):
         sel = (xs >= a) & (xs < b)
         if sel.any():
-            pieces.append(Primitive(prim.ys[sel], prim.xs[sel]))
+            pieces.append(Primitive(prim.ys[sel], prim.xs[sel], cuts.get(a, prim.boundary_cost)))
     return pieces
 
 

@@ -21,9 +21,6 @@ INSERT_BONUS = 0.0
 # Dropping a candidate as "not a character" costs its log P(reject) plus this for each
 # primitive it holds, so that dropping a whole word at once is never cheap.
 SKIP_PENALTY = -1.5
-# A character boundary that cuts through ink costs this: most letters do not touch,
-# so a cut is a boundary only when the classifier clearly prefers the pieces.
-CUT_PENALTY = -2.0
 # How much worse than the free reading a lexicon word may score and still win.
 LEXICON_MARGIN = 3.0
 FLOOR = 1e-6
@@ -167,7 +164,7 @@ def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
             if best[i] == -np.inf:
                 continue
             li = int(np.argmax(log_p[k]))
-            cut = CUT_PENALTY if seg.is_cut(i) else 0.0
+            cut = seg.boundary_cost(i)
             skip_term = log_reject[k] + SKIP_PENALTY * (j - i)
             take = best[i] + cut + log_p[k, li] + INSERT_BONUS
             skip = best[i] + cut + skip_term
@@ -217,7 +214,7 @@ def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[
     for k in order:
         cand = seg.candidates[k]
         i, j = cand.start, cand.end
-        cut = CUT_PENALTY if seg.is_cut(i) else 0.0
+        cut = seg.boundary_cost(i)
         for pos in range(length + 1):
             if best[i, pos] == -np.inf:
                 continue

@@ -37,13 +37,17 @@ GRID_X_HEIGHT = 8.0
 # A line's polygon reaches this share of the line pitch above its centre curve and below
 # it: the ascender zone is taller than the descender zone, and the two shares leave a
 # little paper between the polygons of neighbouring lines.
-POLYGON_UP, POLYGON_DOWN = 0.55, 0.38
-MIN_POLYGON_UP, MIN_POLYGON_DOWN = 0.3, 0.15
-INK_REACH_LO = 5.0
+POLYGON_UP, POLYGON_DOWN = 0.6, 0.42
+MIN_POLYGON_UP, MIN_POLYGON_DOWN = 0.3, 0.2
+INK_REACH_LO = 10.0
 # A ridge weaker than this share of a strong line is a stray mark, not writing.
 RIDGE_FLOOR = 0.15
 # Pieces of one line meet within this share of the pitch in height.
-JOIN_DY = 0.4
+JOIN_DY = 0.5
+# Ink whose darkest quarter is lighter than this (paper = 255) is pale; a line of pale
+# ink shorter than FAINT_MARK_INK units (see SMALL_LINE_INK) is a mark, not writing.
+FAINT_INK = 120.0
+FAINT_MARK_INK = 30.0
 
 
 @dataclass
@@ -90,8 +94,10 @@ class LineCurve:
         return self.y[np.clip(xs - self.x0, 0, len(self.y) - 1)]
 
 
-def segment_lines(binary: np.ndarray) -> list[LineRegion]:
-    """Find the text lines of a binarised page (255 = ink), in reading order.
+def segment_lines(binary: np.ndarray, gray: np.ndarray | None = None) -> list[LineRegion]:
+    """Find the text lines of a binarised page (255 = ink), in reading order; `gray`, the
+    page the binary was made from, lets faint small marks (an embossed seal, a rubber
+    stamp's rim, a smudge) be told from writing.
 
     Lines are ridges of the ink density smoothed much more along the line than across
     it: the dense x-height band of a line survives, the sparse ascenders and descenders
@@ -114,7 +120,24 @@ def segment_lines(binary: np.ndarray) -> list[LineRegion]:
         curves += find_line_curves(strokes, block.members, block.x_height, b, block.pitch, page_pitch)
     rest = text & (block_of == 0)
     curves += find_line_curves(strokes, rest, strokes.x_height, 0, page_pitch, page_pitch)
-    return reading_order(assign_ink(strokes, curves, block_of))
+    lines = assign_ink(strokes, curves, block_of)
+    if gray is not None and lines:
+        unit = strokes.x_height * strokes.stroke_width
+        lines = [line for line in lines if not _faint_mark(line, gray, unit)]
+    return reading_order(lines)
+
+
+def _faint_mark(line: LineRegion, gray: np.ndarray, unit: float) -> bool:
+    """Little ink, and all of it pale: even its darkest quarter is light grey next to the
+    paper around it (scaled so that paper is 255). A pale signature or a pencil note is
+    long enough to stay."""
+    ink = line.ink > 0
+    if ink.sum() >= FAINT_MARK_INK * unit:
+        return False
+    b = line.box
+    crop = gray[b.y : b.bottom, b.x : b.right]
+    paper = max(float(np.percentile(crop[~ink], 90)) if (~ink).any() else 255.0, 1.0)
+    return 255.0 * float(np.percentile(crop[ink], 25)) / paper > FAINT_INK
 
 
 @dataclass
@@ -493,14 +516,17 @@ def _fit_curve(ys: np.ndarray, xs: np.ndarray, curve: LineCurve) -> LineCurve:
 
 
 def _in_margin(ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> bool:
-    """Ink wholly in the outermost strip of the scan: the sheet's edge, its shadow or the
-    scanner lid, not writing."""
-    return bool(xs.max() < 0.04 * w or xs.min() > 0.96 * w or ys.max() < 0.03 * h or ys.min() > 0.97 * h)
+    """Ink wholly in the outermost strip of the scan, or a short piece touching its edge:
+    the sheet's edge, its shadow or the scanner lid, not writing."""
+    if xs.max() < 0.04 * w or xs.min() > 0.96 * w or ys.max() < 0.03 * h or ys.min() > 0.97 * h:
+        return True
+    touches = xs.min() <= 0.01 * w or xs.max() >= 0.99 * w or ys.min() <= 0.01 * h or ys.max() >= 0.99 * h
+    return bool(touches and xs.max() - xs.min() < 0.1 * w)
 
 
 # Ink of a line, in units of (x-height x stroke width): about one letter's worth of pen
 # track is 2 to 4 units, a short word 10 or more.
-SMALL_LINE_INK = 8.0
+SMALL_LINE_INK = 12.0
 LONE_STROKE_INK = 10.0
 MIN_LINE_INK = 3.0
 
@@ -551,18 +577,18 @@ def _join_collinear(
             best, best_gap = None, None
             for j in order:
                 b = curves[j]
-                if j == i or b.block != a.block or b.x1 <= a.x1 or b.x0 <= a.x0:
+                if j == i or b.x1 <= a.x1 or b.x0 <= a.x0:
                     continue
                 gap = b.x0 - a.x1
-                if gap > _join_gap(a):
+                if gap > min(_join_gap(a), _join_gap(b)):
                     continue
                 if gap < 0:
                     cols = np.arange(b.x0, a.x1)
                     dy = float(np.median(np.abs(a.at(cols) - b.at(cols))))
                 else:
-                    n = max(1, int(a.pitch))
+                    n = max(1, int(min(a.pitch, b.pitch)))
                     dy = abs(float(np.median(a.y[-n:])) - float(np.median(b.y[:n])))
-                if dy <= JOIN_DY * a.pitch and (best_gap is None or gap < best_gap):
+                if dy <= JOIN_DY * min(a.pitch, b.pitch) and (best_gap is None or gap < best_gap):
                     best, best_gap = j, gap
             if best is not None:
                 sel = np.concatenate([sets[i], sets[best]])
