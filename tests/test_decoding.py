@@ -96,3 +96,26 @@ def test_a_letter_shaped_alike_in_both_cases_follows_the_words_case():
     seg = segmentation([(0, 20), (25, 45), (50, 70), (75, 95)])
     table = {(0, 1): {"T": 0.9}, (1, 2): {"H": 0.9}, (2, 3): {"A": 0.9}, (3, 4): {"k": 0.6, "K": 0.4}}
     assert read(seg, table) == "THAK"
+
+
+def test_the_letter_prior_settles_a_close_call_between_letters():
+    from recognition.pipeline.decode import LetterPrior
+    from recognition.pipeline.letter_model import default_letter_model
+
+    seg = segmentation([(0, 20), (25, 45), (50, 70), (75, 95)])
+    table = {(0, 1): {"D": 0.9}, (1, 2): {"A": 0.9}, (2, 3): {"N": 0.9}, (3, 4): {"J": 0.52, "I": 0.48}}
+    scores = fold_to_charset(probabilities(seg, table), CLASSES, parse_charset("upper"))
+    assert decode_word(seg, scores).text == "DANJ"
+    prior = LetterPrior.for_labels(default_letter_model(), scores.labels, 0.5)
+    assert decode_word(seg, scores, prior).text == "DANI"
+
+
+def test_the_letter_prior_does_not_overrule_a_clear_reading():
+    from recognition.pipeline.decode import LetterPrior
+    from recognition.pipeline.letter_model import default_letter_model
+
+    seg = segmentation([(0, 20), (25, 45), (50, 70)])
+    table = {(0, 1): {"X": 0.95}, (1, 2): {"Q": 0.95}, (2, 3): {"Z": 0.95}}
+    scores = fold_to_charset(probabilities(seg, table), CLASSES, parse_charset("upper"))
+    prior = LetterPrior.for_labels(default_letter_model(), scores.labels, 0.5)
+    assert decode_word(seg, scores, prior).text == "XQZ"

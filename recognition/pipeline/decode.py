@@ -13,6 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from .chars import Candidate, Segmentation
 from .charsets import LOOKALIKES, Charset
 from .classify import REJECT
+from .letter_model import LetterModel
 from .lexicon import Lexicon
 
 # A character's score is its log-probability plus this bonus; without it, the sum of
@@ -144,45 +145,85 @@ class DecodedWord:
         return float(np.prod([c.confidence for c in self.chars]))
 
 
-def decode_word(seg: Segmentation, scores: FoldedScores) -> DecodedWord:
-    """Best path through the candidate lattice. `scores` rows follow `seg.candidates`."""
-    n = len(seg.primitives)
-    if n == 0 or not scores.labels:
+@dataclass
+class LetterPrior:
+    """A letter model's transitions for one set of labels, and how much they count."""
+
+    start: np.ndarray  # (L,)
+    between: np.ndarray  # (L, L), previous label in rows
+    end: np.ndarray  # (L,)
+    weight: float
+
+    @classmethod
+    def for_labels(cls, model: LetterModel | None, labels: list[str], weight: float) -> LetterPrior | None:
+        if model is None or weight <= 0 or not labels:
+            return None
+        start, between, end = model.transitions(labels)
+        return cls(start, between, end, weight)
+
+    def spelling(self, indices: list[int]) -> float:
+        """The prior's total for a fixed sequence of label indices."""
+        if not indices:
+            return 0.0
+        total = self.start[indices[0]] + self.end[indices[-1]]
+        total += sum(self.between[a, b] for a, b in zip(indices[:-1], indices[1:]))
+        return self.weight * float(total)
+
+
+def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | None = None) -> DecodedWord:
+    """Best path through the candidate lattice, with the letter prior when given.
+
+    The state at each primitive boundary is the last label read (or none yet), so
+    the prior can score each letter given the one before it. Alongside the best
+    path we sum over all paths, which gives the word's confidence. `scores` rows
+    follow `seg.candidates`.
+    """
+    n, n_labels = len(seg.primitives), len(scores.labels)
+    if n == 0 or n_labels == 0:
         return DecodedWord([], 0.0)
     log_p, log_reject = _log_scores(seg, scores)
-    best = np.full(n + 1, -np.inf)
-    best[0] = 0.0
-    total = np.full(n + 1, -np.inf)  # forward sums over all paths, for the confidence
-    total[0] = 0.0
-    back: list[tuple[int, int, int] | None] = [None] * (n + 1)  # (prev, cand, label or -1)
-    by_end: dict[int, list[int]] = {}
-    for k, cand in enumerate(seg.candidates):
-        by_end.setdefault(cand.end, []).append(k)
-    for j in range(1, n + 1):
-        for k in by_end.get(j, []):
-            i = seg.candidates[k].start
-            if best[i] == -np.inf:
-                continue
-            li = int(np.argmax(log_p[k]))
-            cut = seg.boundary_cost(i)
-            skip_term = log_reject[k] + SKIP_PENALTY * (j - i)
-            take = best[i] + cut + log_p[k, li] + INSERT_BONUS
-            skip = best[i] + cut + skip_term
-            if take > best[j]:
-                best[j], back[j] = take, (i, k, li)
-            if skip > best[j]:
-                best[j], back[j] = skip, (i, k, -1)
-            every = np.logaddexp(np.logaddexp.reduce(log_p[k]) + INSERT_BONUS, skip_term)
-            total[j] = np.logaddexp(total[j], total[i] + cut + every)
+    fresh = n_labels  # the state before any letter
+    transition = np.zeros((n_labels + 1, n_labels))
+    final = np.zeros(n_labels + 1)
+    if prior is not None:
+        transition[:n_labels] = prior.weight * prior.between
+        transition[fresh] = prior.weight * prior.start
+        final[:n_labels] = prior.weight * prior.end
+    best = np.full((n + 1, n_labels + 1), -np.inf)
+    total = np.full((n + 1, n_labels + 1), -np.inf)
+    best[0, fresh] = total[0, fresh] = 0.0
+    back: dict[tuple[int, int], tuple[int, int, int, bool]] = {}  # (j, state) -> (i, cand, prev state, read)
+    for k in sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end):
+        i, j = seg.candidates[k].start, seg.candidates[k].end
+        if not np.isfinite(best[i]).any():
+            continue
+        cut = seg.boundary_cost(i)
+        read = best[i][:, None] + transition + log_p[k][None, :] + INSERT_BONUS + cut  # (prev, label)
+        prev = read.argmax(axis=0)
+        read_best = read[prev, np.arange(n_labels)]
+        better = read_best > best[j, :n_labels]
+        for label in np.nonzero(better)[0]:
+            back[(j, int(label))] = (i, k, int(prev[label]), True)
+        best[j, :n_labels] = np.where(better, read_best, best[j, :n_labels])
+        skip = best[i] + log_reject[k] + SKIP_PENALTY * (j - i) + cut
+        better = skip > best[j]
+        for state in np.nonzero(better)[0]:
+            back[(j, int(state))] = (i, k, int(state), False)
+        best[j] = np.where(better, skip, best[j])
+        every = np.logaddexp.reduce(total[i][:, None] + transition + log_p[k][None, :], axis=0) + INSERT_BONUS + cut
+        total[j, :n_labels] = np.logaddexp(total[j, :n_labels], every)
+        total[j] = np.logaddexp(total[j], total[i] + log_reject[k] + SKIP_PENALTY * (j - i) + cut)
+    ending = best[n] + final
+    state = int(np.argmax(ending))
     chars: list[DecodedChar] = []
     j = n
-    while j > 0 and back[j] is not None:
-        i, k, li = back[j]
-        if li >= 0:
-            chars.append(_decoded_char(seg.candidates[k], scores, k, li))
-        j = i
+    while j > 0 and (j, state) in back:
+        i, k, prev, was_read = back[(j, state)]
+        if was_read:
+            chars.append(_decoded_char(seg.candidates[k], scores, k, state))
+        j, state = i, prev
     chars.reverse()
-    return DecodedWord(chars, float(best[n]), float(total[n]))
+    return DecodedWord(chars, float(ending.max()), float(np.logaddexp.reduce(total[n] + final)))
 
 
 def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +239,9 @@ def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> Dec
     return DecodedChar(cand, scores.labels[li], float(row[li]), alternatives, k)
 
 
-def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[float, list[DecodedChar]]:
+def score_spelling(
+    seg: Segmentation, scores: FoldedScores, word: str, prior: LetterPrior | None = None
+) -> tuple[float, list[DecodedChar]]:
     """Best score of a path that spells exactly `word` (characters outside the charset
     make it impossible)."""
     n, length = len(seg.primitives), len(word)
@@ -227,6 +270,7 @@ def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[
                     best[j, pos + 1], back[(j, pos + 1)] = take, (i, k, targets[pos])
     if best[n, length] == -np.inf:
         return -np.inf, []
+    spelled = prior.spelling(targets) if prior is not None else 0.0
     chars: list[DecodedChar] = []
     j, pos = n, length
     while j > 0:
@@ -236,11 +280,12 @@ def score_spelling(seg: Segmentation, scores: FoldedScores, word: str) -> tuple[
             pos -= 1
         j = i
     chars.reverse()
-    return float(best[n, length]), chars
+    return float(best[n, length]) + spelled, chars
 
 
 def apply_lexicon(
-    seg: Segmentation, scores: FoldedScores, free: DecodedWord, lexicon: Lexicon, charset: Charset, limit: int = 30
+    seg: Segmentation, scores: FoldedScores, free: DecodedWord, lexicon: Lexicon, charset: Charset, limit: int = 30,
+    prior: LetterPrior | None = None,
 ) -> DecodedWord:
     """Prefer a lexicon word when its best spelling scores nearly as well as the free
     reading; only the entries closest to the free reading by edit distance are tried."""
@@ -250,7 +295,7 @@ def apply_lexicon(
     shortlist = process.extract(free.text, vocabulary, scorer=Levenshtein.distance, limit=limit)
     best_word, best_score, best_chars = None, -np.inf, []
     for word, _distance, _ in shortlist:
-        score, chars = score_spelling(seg, scores, word)
+        score, chars = score_spelling(seg, scores, word, prior)
         if score > best_score:
             best_word, best_score, best_chars = word, score, chars
     if best_word is not None and best_score >= free.score - LEXICON_MARGIN:

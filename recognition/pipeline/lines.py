@@ -196,7 +196,7 @@ def fine_print_blocks(strokes: Strokes, page_pitch: float, min_members: int = 12
         pitch = grid_pitch / scale
         top = strokes.stats[sel, cv2.CC_STAT_TOP]
         rows = ((top + strokes.stats[sel, cv2.CC_STAT_HEIGHT]).max() - top.min()) / pitch
-        if pitch < 0.6 * page_pitch and rows >= 2.5:
+        if pitch < 0.6 * page_pitch and pitch <= 4.0 * xh and rows >= 2.5:
             blocks.append(Block(members, xh, pitch))
     return blocks
 

@@ -14,7 +14,8 @@ from .chars import Segmentation, segment_characters
 from .charsets import Charset, parse_charset
 from .classify import CharClassifier
 from .clutter import clean_field
-from .decode import apply_lexicon, decode_word, fold_to_charset, harmonise_word
+from .decode import LetterPrior, apply_lexicon, decode_word, fold_to_charset, harmonise_word
+from .letter_model import default_letter_model
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
@@ -33,6 +34,8 @@ class RecognitionOptions:
     layout: str = "page"
     charset: Charset = field(default_factory=lambda: parse_charset("any"))
     lexicon: Lexicon | None = None
+    # How much the letter bigram model counts against the classifier (0 turns it off).
+    letter_prior_weight: float = 0.5
 
     def __post_init__(self):
         if self.layout not in LAYOUTS:
@@ -90,15 +93,17 @@ def recognize_image(
 
     result_lines = []
     row = 0
+    letter_model = default_letter_model()
     for line, words in plan:
         word_results = []
         for word, seg in words:
             n = len(seg.candidates)
             scores = fold_to_charset(probs[row : row + n], classifier.classes, options.charset)
             row += n
-            decoded = harmonise_word(decode_word(seg, scores), scores)
+            prior = LetterPrior.for_labels(letter_model, scores.labels, options.letter_prior_weight)
+            decoded = harmonise_word(decode_word(seg, scores, prior), scores)
             if options.lexicon:
-                decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset)
+                decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset, prior=prior)
             word_results.append(word_result(word, decoded, mapper))
         joined = line_result(line.box, word_results, mapper, line.polygon, line.baseline)
         if joined.words:
