@@ -18,7 +18,8 @@ def bar(x0, x1, y0=0, y1=40):
 
 
 def segmentation(spans):
-    prims = [bar(a, b) for a, b in spans]
+    """Bars 40 px tall over the given column spans; a (x0, x1, y0, y1) span is a speck."""
+    prims = [bar(*span) for span in spans]
     return Segmentation(prims, build_candidates(prims, text_h=40.0), 40.0, 3.0)
 
 
@@ -41,8 +42,8 @@ def test_merging_two_primitives_wins_when_the_classifier_prefers_the_whole():
     assert word.text == "M"
 
 
-def test_a_rejected_primitive_is_dropped():
-    seg = segmentation([(0, 20), (22, 26), (40, 60)])
+def test_a_rejected_speck_is_dropped():
+    seg = segmentation([(0, 20), (22, 26, 30, 34), (40, 60)])
     probs = probabilities(seg, {(0, 1): {"A": 0.9, REJECT: 0.1}, (1, 2): {REJECT: 0.98, "I": 0.02},
                                 (2, 3): {"B": 0.9, REJECT: 0.1}})
     word = decode_word(seg, fold_to_charset(probs, CLASSES, parse_charset("any")))

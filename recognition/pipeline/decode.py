@@ -20,7 +20,8 @@ from .lexicon import Lexicon
 # log-probabilities would always prefer fewer, merged characters.
 INSERT_BONUS = 0.0
 # Dropping a candidate as "not a character" costs its log P(reject) plus this for each
-# primitive it holds, so that dropping a whole word at once is never cheap.
+# primitive it holds, times 1 for a speck up to 3 for letter-sized ink: dropping
+# strokes as big as letters, or a whole word at once, must never be cheap.
 SKIP_PENALTY = -1.5
 # How much worse than the free reading a lexicon word may score and still win.
 LEXICON_MARGIN = 3.0
@@ -205,14 +206,14 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
         for label in np.nonzero(better)[0]:
             back[(j, int(label))] = (i, k, int(prev[label]), True)
         best[j, :n_labels] = np.where(better, read_best, best[j, :n_labels])
-        skip = best[i] + log_reject[k] + SKIP_PENALTY * (j - i) + cut
+        skip = best[i] + log_reject[k] + cut
         better = skip > best[j]
         for state in np.nonzero(better)[0]:
             back[(j, int(state))] = (i, k, int(state), False)
         best[j] = np.where(better, skip, best[j])
         every = np.logaddexp.reduce(total[i][:, None] + transition + log_p[k][None, :], axis=0) + INSERT_BONUS + cut
         total[j, :n_labels] = np.logaddexp(total[j, :n_labels], every)
-        total[j] = np.logaddexp(total[j], total[i] + log_reject[k] + SKIP_PENALTY * (j - i) + cut)
+        total[j] = np.logaddexp(total[j], total[i] + log_reject[k] + cut)
     ending = best[n] + final
     state = int(np.argmax(ending))
     chars: list[DecodedChar] = []
@@ -227,9 +228,13 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
 
 
 def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: log-scores of every label, and the full cost of skipping it."""
     shapes = candidate_shapes(seg, letter_band(seg))
     log_p = np.log(np.maximum(scores.probs, FLOOR)) + shape_log_prior(scores.labels, shapes)
-    return log_p, np.log(np.maximum(scores.reject, FLOOR))
+    size = np.array([min(max(s.rel_h, s.rel_w), 1.0) for s in shapes])
+    spans = np.array([c.end - c.start for c in seg.candidates])
+    skip = np.log(np.maximum(scores.reject, FLOOR)) + SKIP_PENALTY * spans * (1.0 + 2.0 * size)
+    return log_p, skip
 
 
 def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> DecodedChar:
@@ -261,7 +266,7 @@ def score_spelling(
         for pos in range(length + 1):
             if best[i, pos] == -np.inf:
                 continue
-            skip = best[i, pos] + cut + log_reject[k] + SKIP_PENALTY * (j - i)
+            skip = best[i, pos] + cut + log_reject[k]
             if skip > best[j, pos]:
                 best[j, pos], back[(j, pos)] = skip, (i, k, -1)
             if pos < length:
