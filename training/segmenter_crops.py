@@ -91,6 +91,6 @@ def label_candidates(word: GeneratedWord, reject_label: int) -> tuple[list[np.nd
             target = reject_label  # a piece of a letter (bars and dashes look like I, 1, -)
         else:
             continue
-        crops.append((normalize_glyph(cand.ink) * 255).astype(np.uint8))
+        crops.append((normalize_glyph(cand.ink, seg.stroke_width) * 255).astype(np.uint8))
         targets.append(target)
     return crops, targets

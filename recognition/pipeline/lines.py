@@ -44,6 +44,7 @@ INK_REACH_LO = 10.0
 RIDGE_FLOOR = 0.15
 # Pieces of one line meet within this share of the pitch in height.
 JOIN_DY = 0.5
+CHAIN_DY, CHAIN_WINDOW = 0.25, 0.3
 # Ink whose darkest quarter is lighter than this (paper = 255) is pale; a line of pale
 # ink shorter than FAINT_MARK_INK units (see SMALL_LINE_INK) is a mark, not writing.
 FAINT_INK = 120.0
@@ -112,7 +113,7 @@ def segment_lines(binary: np.ndarray, gray: np.ndarray | None = None) -> list[Li
         return []
     text = strokes.role == TEXT
     scale = _grid_scale(strokes.x_height)
-    page_pitch = estimate_pitch(_density_grid(strokes, text, strokes.x_height), strokes.x_height * scale) / scale
+    page_pitch = estimate_pitch(_density_grid(strokes, text, strokes.x_height)[0], strokes.x_height * scale) / scale
     block_of = np.zeros(len(text), np.int32)
     curves: list[LineCurve] = []
     for b, block in enumerate(fine_print_blocks(strokes, page_pitch), start=1):
@@ -187,7 +188,7 @@ def fine_print_blocks(strokes: Strokes, page_pitch: float, min_members: int = 12
         if xh <= 0:
             continue
         scale = _grid_scale(xh)
-        small = _density_grid(strokes, members, xh)
+        small = _density_grid(strokes, members, xh)[0]
         # Rows of a small block are often grouped (a name, then its address), so the
         # spacing of its ridges tells the pitch better than periodicity does.
         grid_pitch = pitch_from_tracks(find_tracks(small, xh * scale), xh * scale) or periodic_pitch(small, xh * scale)
@@ -223,6 +224,7 @@ def find_strokes(binary: np.ndarray) -> Strokes:
 
 
 def _stroke_width(binary: np.ndarray) -> float:
+    """Median stroke width: twice the median distance-to-paper along the strokes' ridges."""
     dist = cv2.distanceTransform((binary > 0).astype(np.uint8), cv2.DIST_L2, 3)
     ridge = dist[(dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)]
     return float(2.0 * np.median(ridge)) if ridge.size else 1.0
@@ -241,11 +243,19 @@ def _grid_scale(x_height: float) -> float:
     return min(1.0, GRID_X_HEIGHT / x_height)
 
 
-def _density_grid(strokes: Strokes, members: np.ndarray, x_height: float) -> np.ndarray:
-    """Share of ink of the `members` components in each cell of the reduced grid."""
-    mask = members[strokes.labels].astype(np.float32)
+def _density_grid(strokes: Strokes, members: np.ndarray, x_height: float) -> tuple[np.ndarray, int, int]:
+    """Share of ink of the `members` components in each cell of the reduced grid, over
+    their bounding box (with a margin); returns the grid and the box's page origin."""
+    h, w = strokes.labels.shape
+    ids = np.nonzero(members)[0]
+    x, y = strokes.stats[ids, cv2.CC_STAT_LEFT], strokes.stats[ids, cv2.CC_STAT_TOP]
+    margin = int(4 * x_height)
+    x0, y0 = max(0, int(x.min()) - margin), max(0, int(y.min()) - margin)
+    x1 = min(w, int((x + strokes.stats[ids, cv2.CC_STAT_WIDTH]).max()) + margin)
+    y1 = min(h, int((y + strokes.stats[ids, cv2.CC_STAT_HEIGHT]).max()) + margin)
+    mask = members[strokes.labels[y0:y1, x0:x1]].astype(np.float32)
     scale = _grid_scale(x_height)
-    return cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.resize(mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), x0, y0
 
 
 def find_line_curves(
@@ -256,14 +266,15 @@ def find_line_curves(
     if not members.any():
         return []
     scale = _grid_scale(x_height)
-    small = _density_grid(strokes, members, x_height)
+    small, ox, oy = _density_grid(strokes, members, x_height)
     xh = x_height * scale
     grid_pitch = pitch * scale
     tracks = find_tracks(small, xh, grid_pitch)
-    tracks = chain_tracks(tracks, gap=max(grid_pitch, 3.0 * xh), dy=0.25 * grid_pitch)
+    tracks = chain_tracks(tracks, gap=max(grid_pitch, 3.0 * xh), dy=CHAIN_DY * grid_pitch, window=CHAIN_WINDOW * grid_pitch)
     tracks = absorb_tracks(tracks, 0.3 * grid_pitch)
     width = strokes.labels.shape[1]
-    return [_page_curve(t, scale, width, pitch, x_height, block, page_pitch) for t in tracks]
+    curves = [_page_curve(t, scale, ox, oy, pitch, x_height, block, page_pitch) for t in tracks]
+    return [c for c in curves if c.x0 < width and c.x1 > 0]
 
 
 def periodic_pitch(small: np.ndarray, xh: float) -> float | None:
@@ -359,21 +370,24 @@ def find_tracks(small: np.ndarray, xh: float, pitch: float | None = None) -> lis
     return tracks
 
 
-def chain_tracks(tracks: list[Track], gap: float, dy: float) -> list[Track]:
-    """Join ridge pieces that continue each other (a wide word gap breaks a ridge): each
-    piece takes the nearest piece to its right starting within `gap` columns and `dy`
-    rows of its end."""
+def chain_tracks(tracks: list[Track], gap: float, dy: float, window: float) -> list[Track]:
+    """Join ridge pieces that continue each other (a wide word gap or a stroke reaching
+    in from the next line breaks a ridge): each piece takes the nearest piece to its
+    right that starts within `gap` columns of its end, or overlaps it by less than
+    `window`, at a height within `dy` rows (medians over `window` columns of the facing
+    ends, so a hooked end does not count)."""
     tracks = sorted(tracks, key=lambda t: t.x0)
+    n = max(1, int(window))
     merged = True
     while merged:
         merged = False
         for i, a in enumerate(tracks):
             best, best_cost = None, None
             for j, b in enumerate(tracks):
-                if j == i or b.x0 < a.x1 - 0.25 * gap or b.x1 <= a.x1:
+                if j == i or b.x0 < a.x1 - window or b.x1 <= a.x1:
                     continue
                 g = b.x0 - a.x1
-                offset = abs(_y_at(b, max(b.x0, min(a.x1, b.x1 - 1))) - a.y[-1])
+                offset = abs(float(np.median(b.y[:n])) - float(np.median(a.y[-n:])))
                 if g > gap or offset > dy:
                     continue
                 cost = max(g, 0) + 3 * offset
@@ -385,10 +399,6 @@ def chain_tracks(tracks: list[Track], gap: float, dy: float) -> list[Track]:
                 merged = True
                 break
     return tracks
-
-
-def _y_at(track: Track, x: int) -> float:
-    return float(track.y[int(np.clip(x - track.x0, 0, len(track.y) - 1))])
 
 
 def _join(a: Track, b: Track) -> Track:
@@ -422,13 +432,14 @@ def absorb_tracks(tracks: list[Track], distance: float) -> list[Track]:
 
 
 def _page_curve(
-    track: Track, scale: float, width: int, pitch: float, x_height: float, block: int, page_pitch: float
+    track: Track, scale: float, ox: int, oy: int, pitch: float, x_height: float, block: int, page_pitch: float
 ) -> LineCurve:
-    x0 = max(0, int(np.floor(track.x0 / scale)))
-    x1 = min(width, int(np.ceil(track.x1 / scale)))
+    """A track on the reduced grid of a crop at (ox, oy) -> a curve in page pixels."""
+    x0 = int(np.floor(track.x0 / scale))
+    x1 = max(x0 + 1, int(np.ceil(track.x1 / scale)))
     xs = (np.arange(x0, x1) + 0.5) * scale - 0.5
     y = np.interp(xs, np.arange(track.x0, track.x1), track.y)
-    return LineCurve(x0, (y + 0.5) / scale - 0.5, pitch, x_height, block, page_pitch)
+    return LineCurve(x0 + ox, (y + 0.5) / scale - 0.5 + oy, pitch, x_height, block, page_pitch)
 
 
 def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) -> list[LineRegion]:
@@ -444,14 +455,17 @@ def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) 
         return []
     n_lines, n_comp = len(curves), strokes.stats.shape[0]
     role = strokes.role
-    ys, xs = np.nonzero(role[strokes.labels] != NON_TEXT)
+    # Pixels in column order, so each line looks only at the columns it spans.
+    xs, ys = np.nonzero((role[strokes.labels] != NON_TEXT).T)
     comp = strokes.labels[ys, xs]
     speck = role[comp] == SPECK
+    block = block_of[comp]
     best = np.full(ys.size, -1, np.int32)
     best_d = np.full(ys.size, np.inf, np.float32)
     for k, c in enumerate(curves):
         reach = 0.5 * c.x_height
-        idx = np.nonzero((xs >= c.x0 - reach) & (xs < c.x1 + reach) & ((block_of[comp] == c.block) | speck))[0]
+        lo, hi = np.searchsorted(xs, [c.x0 - reach, c.x1 + reach])
+        idx = lo + np.nonzero((block[lo:hi] == c.block) | speck[lo:hi])[0]
         d = np.abs(ys[idx] - c.at(xs[idx])).astype(np.float32)
         closer = d < best_d[idx]
         best[idx[closer]] = k

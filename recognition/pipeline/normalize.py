@@ -12,8 +12,12 @@ INNER = 24  # EMNIST pads a 2-pixel border around the glyph's longer side
 TARGET_STROKE = 3.4  # median stroke width of EMNIST glyphs at 28 px, measured
 
 
-def normalize_glyph(ink: np.ndarray) -> np.ndarray:
-    """Binary or gray crop (ink bright, any size) -> float32 (28, 28) in [0, 1]."""
+def normalize_glyph(ink: np.ndarray, stroke: float | None = None) -> np.ndarray:
+    """Binary or gray crop (ink bright, any size) -> float32 (28, 28) in [0, 1].
+
+    `stroke` is the pen width in the crop's pixels when the caller knows it (the
+    whole word's estimate is steadier than one letter's, and cheaper).
+    """
     ys, xs = np.nonzero(ink > 0)
     out = np.zeros((SIZE, SIZE), np.float32)
     if ys.size == 0:
@@ -23,7 +27,7 @@ def normalize_glyph(ink: np.ndarray) -> np.ndarray:
     h, w = crop.shape
     scale = INNER / max(h, w)
     new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
-    stroke = _stroke_width(crop > 0.5) * scale
+    stroke = (stroke if stroke is not None else _stroke_width(crop > 0.5)) * scale
     if stroke < TARGET_STROKE * 0.7:
         # Thin pens on small scans: thicken before shrinking so the glyph survives.
         grow = int(round((TARGET_STROKE - stroke) / (2 * scale)))
@@ -51,7 +55,8 @@ def _stroke_width(mask: np.ndarray) -> float:
     return float(2.0 * np.median(ridge)) if ridge.size else 1.0
 
 
-def normalize_batch(crops: list[np.ndarray]) -> np.ndarray:
+def normalize_batch(crops: list[np.ndarray], strokes: list[float] | None = None) -> np.ndarray:
     if not crops:
         return np.zeros((0, SIZE, SIZE, 1), np.float32)
-    return np.stack([normalize_glyph(c) for c in crops])[..., None]
+    strokes = strokes or [None] * len(crops)
+    return np.stack([normalize_glyph(c, s) for c, s in zip(crops, strokes)])[..., None]

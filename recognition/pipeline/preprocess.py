@@ -20,6 +20,28 @@ class UnreadableImage(ValueError):
     """The bytes are not an image we can decode."""
 
 
+class NotHandwriting(UnreadableImage):
+    """The image decodes, but holds nothing a page of writing could (noise, a photo)."""
+
+
+# Noise and photographs binarise into tens of thousands of specks; real pages hold at
+# most a few hundred marks per megapixel (names-dev, pages-dev: under 2,100).
+MAX_MARKS = 2000
+MAX_MARKS_PER_MEGAPIXEL = 5000
+
+
+def check_marks(binary: np.ndarray) -> None:
+    """Refuse a binarised page with far more separate marks than writing has, before
+    segmenting and classifying them would take minutes."""
+    marks = cv2.connectedComponents(binary, connectivity=8)[0] - 1
+    per_megapixel = marks / max(binary.size / 1e6, 1e-6)
+    if marks > MAX_MARKS and per_megapixel > MAX_MARKS_PER_MEGAPIXEL:
+        raise NotHandwriting(
+            f"the page does not look like writing: it holds {marks} separate marks "
+            f"({per_megapixel:.0f} per megapixel), as noise or a photograph does"
+        )
+
+
 @dataclass
 class PreparedPage:
     """A page ready for segmentation.
@@ -40,10 +62,32 @@ def decode_image(data: bytes) -> np.ndarray:
     """Decode PNG/JPEG/TIFF bytes into an 8-bit grayscale array, honouring EXIF rotation."""
     try:
         with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img)
-            return pil_to_gray(img)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise UnreadableImage(str(exc)) from exc
+            return pil_to_gray(exif_upright(img))
+    except MemoryError as exc:
+        raise UnreadableImage("the image is too large to decode") from exc
+    except Exception as exc:  # whatever a decoder raises on bad bytes, the image is unreadable
+        raise UnreadableImage(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
+
+
+
+def exif_orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag (1 = upright); a damaged EXIF block counts as upright."""
+    try:
+        value = img.getexif().get(0x0112, 1)
+        return int(value) if int(value) in range(1, 9) else 1
+    except Exception:
+        return 1
+
+
+def exif_upright(img: Image.Image) -> Image.Image:
+    """The image as it is meant to be seen (EXIF rotation applied); unchanged when the
+    EXIF block is damaged, since the pixels are still good."""
+    if exif_orientation(img) == 1:
+        return img
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:
+        return img
 
 
 def pil_to_gray(img: Image.Image) -> np.ndarray:
@@ -54,7 +98,7 @@ def pil_to_gray(img: Image.Image) -> np.ndarray:
         scale = 255.0 / (65535.0 if top > 255 else 255.0)
         return np.clip(arr * scale, 0, 255).astype(np.uint8)
     if img.mode == "F":
-        arr = np.asarray(img, dtype=np.float64)
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
         return np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         # Transparent pixels are paper, not ink: flatten onto white.

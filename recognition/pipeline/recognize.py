@@ -19,7 +19,7 @@ from .letter_model import default_letter_model
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
-from .preprocess import prepare_field, prepare_page
+from .preprocess import check_marks, prepare_field, prepare_page
 from .types import LineRegion, PageResult, WordRegion
 from .words import segment_words
 
@@ -69,6 +69,7 @@ def recognize_image(
         clock = now
 
     prepared = prepare_page(gray) if options.layout == "page" else prepare_field(gray)
+    check_marks(prepared.binary)
     mapper = PageMapper(prepared.to_page, prepared.original_size)
     lap("preprocess")
     report(10)
@@ -87,7 +88,8 @@ def recognize_image(
     report(40)
 
     crops = [c.ink for _, words in plan for _, seg in words for c in seg.candidates]
-    probs = classifier.predict_proba(normalize_batch(crops))
+    strokes = [seg.stroke_width for _, words in plan for _, seg in words for _ in seg.candidates]
+    probs = classifier.predict_proba(normalize_batch(crops, strokes))
     lap("classify")
     report(80)
 
