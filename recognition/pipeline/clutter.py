@@ -62,7 +62,7 @@ def find_label_colon(line: LineRegion, text_h: float) -> int | None:
     dots = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if h <= 0.35 * band_h and w <= 0.35 * band_h and area >= 2 and w <= 2.5 * h and h <= 2.5 * w:
+        if h <= 0.35 * band_h and w <= 0.35 * band_h and area >= 2 and w <= 1.6 * h and h <= 1.6 * w:
             dots.append((x, y, w, h))
     limit = line.ink.shape[1] * 0.6
     best = None
@@ -75,9 +75,15 @@ def find_label_colon(line: LineRegion, text_h: float) -> int | None:
             similar = 0.4 <= (a[2] * a[3]) / max(1, b[2] * b[3]) <= 2.5
             inside = a[1] >= top - 0.1 * band_h and b[1] + b[3] <= bottom + 0.15 * band_h
             lower_on_baseline = b[1] + b[3] >= bottom - 0.3 * band_h
-            if overlap > 0 and 0.1 * band_h <= gap <= 0.6 * band_h and similar and inside and lower_on_baseline:
-                right = max(a[0] + a[2], b[0] + b[2])
-                best = right if best is None else max(best, right)
+            if not (overlap > 0 and 0.1 * band_h <= gap <= 0.6 * band_h and similar and inside and lower_on_baseline):
+                continue
+            # A colon stands alone: no other ink in its columns (a broken E is no colon).
+            x0, x1 = min(a[0], b[0]), max(a[0] + a[2], b[0] + b[2])
+            column = stats[1:][(stats[1:, cv2.CC_STAT_LEFT] < x1) & (stats[1:, cv2.CC_STAT_LEFT] + stats[1:, 2] > x0)]
+            if len(column) > 2:
+                continue
+            right = max(a[0] + a[2], b[0] + b[2])
+            best = right if best is None else max(best, right)
     return best
 
 
@@ -204,7 +210,7 @@ def _stray_marks(stats: np.ndarray, keep: np.ndarray, band_h: float) -> np.ndarr
 
 def find_small_label(line: LineRegion) -> int | None:
     """Column (line-local) where a printed label at the left of a field ends: a group
-    of at least two components, left of a wide gap in the left 60% of the line, whose
+    of at least three components, left of a wide gap in the left 60% of the line, whose
     letters are clearly smaller than the handwriting after the gap. Printed captions
     are set smaller than people write in the boxes beside them."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(line.ink, connectivity=8)
@@ -226,9 +232,9 @@ def find_small_label(line: LineRegion) -> int | None:
         left_letters = left_h[left_h >= 0.5 * left_h.max()]
         right_letters = right_h[right_h >= 0.5 * right_h.max()]
         # Every letter before the gap must be small (a tall one is handwriting), and
-        # they must be as even in height as type is.
-        if len(left_letters) >= 2 and len(right_letters) >= 1 and (
-            left_letters.max() <= 0.85 * np.median(right_letters) and left_letters.max() <= 1.3 * left_letters.min()
+        # they must be as even in height as type is; labels have three letters or more.
+        if len(left_letters) >= 3 and len(right_letters) >= 1 and (
+            left_letters.max() <= 0.8 * np.median(right_letters) and left_letters.max() <= 1.3 * left_letters.min()
         ):
             best = int(reach[k - 1])
     return best
