@@ -18,7 +18,7 @@ class PageMapper:
 
     def box(self, box: Box) -> Box:
         if self.identity:
-            return box
+            return self.clip(box)
         corners = np.array(
             [[box.x, box.y], [box.right, box.y], [box.x, box.bottom], [box.right, box.bottom]], np.float64
         )
@@ -28,6 +28,11 @@ class PageMapper:
         x0, y0 = max(0, x0), max(0, y0)
         x1, y1 = min(self.width, x1), min(self.height, y1)
         return Box(int(x0), int(y0), int(max(1, x1 - x0)), int(max(1, y1 - y0)))
+
+    def clip(self, box: Box) -> Box:
+        x0, y0 = max(0, box.x), max(0, box.y)
+        x1, y1 = min(self.width, box.right), min(self.height, box.bottom)
+        return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
     def points(self, points: list[Point] | None) -> list[Point] | None:
         if points is None or self.identity:

@@ -1,9 +1,7 @@
 """Page layout around the text lines: what on a scanned page is not writing (punch holes,
-page edges, rules, fold marks), blocks of much smaller print, and reading order."""
+the sheet's edges, folds and ruled margins), and the order lines are read in."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -55,8 +53,9 @@ def find_punch_holes(gray: np.ndarray) -> list[tuple[float, float, float]]:
 
 
 def remove_page_furniture(gray: np.ndarray, binary: np.ndarray) -> np.ndarray:
-    """Binary page without punch-hole rims and page edges (ink touching the border of the
-    scan and longer than a quarter of its side: the sheet's edge or its shadow)."""
+    """Binary page without punch-hole rims, page edges (ink touching the border of the
+    scan and longer than a quarter of its side: the sheet's edge or its shadow) and long
+    upright rules (folds). Images smaller than a page are returned unchanged."""
     h, w = binary.shape
     if min(h, w) < MIN_PAGE_SIDE:
         return binary
@@ -76,33 +75,87 @@ def remove_page_furniture(gray: np.ndarray, binary: np.ndarray) -> np.ndarray:
         rim = (inside > 0.5 * stats[:, cv2.CC_STAT_AREA]) & (np.maximum(cw, ch) <= 1.3 * d)
         drop |= rim
     drop[0] = False
-    if not drop.any():
+    cleaned = np.where(drop[labels], 0, binary).astype(binary.dtype) if drop.any() else binary
+    return remove_upright_rules(cleaned)
+
+
+def remove_upright_rules(binary: np.ndarray, share: float = 0.08, shortest: int = 200) -> np.ndarray:
+    """Binary page without long straight upright runs of ink (a fold in the sheet, a
+    ruled margin): runs longer than `share` of the page height and than `shortest`
+    pixels. No pen stroke stays within one pixel column that long, so letters only lose
+    the pixels where a fold crosses them."""
+    h, w = binary.shape
+    if min(h, w) < MIN_PAGE_SIDE:
         return binary
-    return np.where(drop[labels], 0, binary).astype(binary.dtype)
-
-
-@dataclass
-class Block:
-    """A set of components to find lines in, at its own scale."""
-
-    members: np.ndarray  # bool per component label
-    x_height: float
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(shortest, int(share * h))))
+    rules = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+    if not rules.any():
+        return binary
+    rules = cv2.dilate(rules, np.ones((1, 5), np.uint8))
+    return np.where(rules > 0, 0, binary).astype(binary.dtype)
 
 
 def reading_order(lines: list[LineRegion]) -> list[LineRegion]:
-    """Top to bottom; lines that share most of their height are read left to right."""
-    lines = sorted(lines, key=lambda ln: ln.box.y + ln.box.h / 2)
+    """Lines in reading order: region by region, each region top to bottom.
+
+    A region is a run of lines stacked closely one under another (overlapping columns,
+    less than one and a half line heights of paper between them): a letterhead column, the body with
+    its closing and signature, a note in the margin. Regions side by side (letterhead
+    columns, a margin note beside the body) are read left to right, rows of regions top
+    to bottom.
+    """
+    if len(lines) < 2:
+        return list(lines)
+    typical = float(np.median([ln.box.h for ln in lines]))
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(lines):
+        for j, b in enumerate(lines):
+            if j <= i:
+                continue
+            overlap = min(a.box.right, b.box.right) - max(a.box.x, b.box.x)
+            gap = max(a.box.y, b.box.y) - min(a.box.bottom, b.box.bottom)
+            if overlap >= 0.3 * min(a.box.w, b.box.w) and gap <= 1.5 * typical:
+                parent[find(j)] = find(i)
+    regions: dict[int, list[LineRegion]] = {}
+    for i, line in enumerate(lines):
+        regions.setdefault(find(i), []).append(line)
+    blocks = [sorted(members, key=lambda ln: ln.box.y + ln.box.h / 2) for members in regions.values()]
     ordered: list[LineRegion] = []
-    row: list[LineRegion] = []
-    for line in lines:
-        if row and _vertical_overlap(row[-1], line) < 0.5:
-            ordered += sorted(row, key=lambda ln: ln.box.x)
-            row = []
-        row.append(line)
-    ordered += sorted(row, key=lambda ln: ln.box.x)
+    for row in _rows(blocks, key=lambda blk: _extent(blk)):
+        for block in row:
+            ordered += _rows_of_lines(block)
     return ordered
 
 
-def _vertical_overlap(a: LineRegion, b: LineRegion) -> float:
-    inter = min(a.box.bottom, b.box.bottom) - max(a.box.y, b.box.y)
-    return max(inter, 0) / max(1, min(a.box.h, b.box.h))
+def _extent(lines: list[LineRegion]) -> tuple[int, int, int]:
+    """(left, top, bottom) of a group of lines."""
+    return min(ln.box.x for ln in lines), min(ln.box.y for ln in lines), max(ln.box.bottom for ln in lines)
+
+
+def _rows(items: list, key) -> list[list]:
+    """Items grouped into rows (sharing most of their height), rows top to bottom, items
+    left to right within a row."""
+    items = sorted(items, key=lambda it: key(it)[1])
+    rows: list[list] = []
+    for item in items:
+        _, top, bottom = key(item)
+        if rows:
+            _, rtop, rbottom = key(rows[-1][-1])
+            inter = min(bottom, rbottom) - max(top, rtop)
+            if inter >= 0.5 * min(bottom - top, rbottom - rtop):
+                rows[-1].append(item)
+                continue
+        rows.append([item])
+    return [sorted(row, key=lambda it: key(it)[0]) for row in rows]
+
+
+def _rows_of_lines(lines: list[LineRegion]) -> list[LineRegion]:
+    """Top to bottom; lines that share most of their height are read left to right."""
+    return [ln for row in _rows(lines, key=lambda ln: (ln.box.x, ln.box.y, ln.box.bottom)) for ln in row]

@@ -1,5 +1,15 @@
 """Page -> text lines: find each line's centre curve, give every stroke to its own line,
-and describe each line by its ink, box, baseline and polygon."""
+and describe each line by its ink, box, baseline, polygon and kind.
+
+The stages, each a function below: connected components and what they are
+(`find_strokes`); the line pitch of the page and blocks of finer print with their own
+(`estimate_pitch`, `fine_print_blocks`); centre curves as ridges of the smoothed ink
+density (`find_tracks`, `chain_tracks`, `absorb_tracks`); every ink pixel to a line, with
+strokes shared by two lines cut between them, and small pieces settled (`assign_ink`);
+the line regions (`_line_region`); faint marks dropped; reading order (`layout`).
+All sizes are measured on the page itself (x-height, stroke width, line pitch), so the
+same code serves a 100 dpi photo and a 400 dpi scan.
+"""
 
 from __future__ import annotations
 
@@ -34,20 +44,26 @@ TEXT, SPECK, NON_TEXT = 0, 1, 2
 # Lines are found on a grid reduced so that an x-height spans about this many cells:
 # enough to place a line, few enough to be fast on a 3000 x 4000 scan.
 GRID_X_HEIGHT = 8.0
-# A line's polygon reaches this share of the line pitch above its centre curve and below
-# it: the ascender zone is taller than the descender zone, and the two shares leave a
-# little paper between the polygons of neighbouring lines.
-POLYGON_UP, POLYGON_DOWN = 0.6, 0.42
-MIN_POLYGON_UP, MIN_POLYGON_DOWN = 0.3, 0.2
-INK_REACH_LO = 10.0
-# A ridge weaker than this share of a strong line is a stray mark, not writing.
+# A ridge weaker than this share of a strong line's is a stray mark, not writing.
 RIDGE_FLOOR = 0.15
-# Pieces of one line meet within this share of the pitch in height.
-JOIN_DY = 0.5
+# Ridge pieces chain when their facing ends (medians over CHAIN_WINDOW pitch) are within
+# CHAIN_DY pitch in height; found lines join when they meet within JOIN_DY pitch: a
+# neighbouring line is a whole pitch away, so half a pitch tells the two apart.
 CHAIN_DY, CHAIN_WINDOW = 0.25, 0.3
-# Ink whose darkest quarter is lighter than this (paper = 255) is pale; a line of pale
+JOIN_DY = 0.5
+# A line's polygon reaches this share of the distance to the neighbouring line (or of
+# the pitch where there is none nearer) above its centre curve and below it, further
+# where its own ink does (all but the outer INK_REACH_LO percent of it). The ascender
+# zone is taller than the descender zone. This is the region ALTO/PAGE annotators
+# (eScriptorium, kraken) draw for a line: its share of the paper between baselines.
+POLYGON_UP, POLYGON_DOWN = 0.6, 0.42
+INK_REACH_LO = 10.0
+# Small print set tight (a letterhead) still gets a polygon this share of the page's
+# main pitch above and below, as annotators draw it.
+MIN_POLYGON_UP, MIN_POLYGON_DOWN = 0.3, 0.2
+# Ink whose darkest tenth is lighter than this (paper = 255) is pale; a line of pale
 # ink shorter than FAINT_MARK_INK units (see SMALL_LINE_INK) is a mark, not writing.
-FAINT_INK = 120.0
+FAINT_INK = 90.0
 FAINT_MARK_INK = 30.0
 
 
@@ -69,7 +85,6 @@ class Track:
 
     x0: int
     y: np.ndarray
-    strength: float
 
     @property
     def x1(self) -> int:
@@ -124,21 +139,23 @@ def segment_lines(binary: np.ndarray, gray: np.ndarray | None = None) -> list[Li
     lines = assign_ink(strokes, curves, block_of)
     if gray is not None and lines:
         unit = strokes.x_height * strokes.stroke_width
-        lines = [line for line in lines if not _faint_mark(line, gray, unit)]
+        pale = np.array([_paleness(line, gray) for line in lines])
+        # Pale for this page: a page written all in light ink keeps its lines.
+        limit = max(FAINT_INK, 2.0 * float(np.median(pale)))
+        lines = [ln for ln, p in zip(lines, pale) if p <= limit or (ln.ink > 0).sum() >= FAINT_MARK_INK * unit]
     return reading_order(lines)
 
 
-def _faint_mark(line: LineRegion, gray: np.ndarray, unit: float) -> bool:
-    """Little ink, and all of it pale: even its darkest quarter is light grey next to the
-    paper around it (scaled so that paper is 255). A pale signature or a pencil note is
-    long enough to stay."""
+def _paleness(line: LineRegion, gray: np.ndarray) -> float:
+    """How light the darkest tenth of the line's ink is next to the paper around it,
+    with paper scaled to 255: near 0 for ink, high for an embossing, a rubber stamp's
+    rim or a smudge. A pale signature or pencil note is long enough to stay anyway."""
     ink = line.ink > 0
-    if ink.sum() >= FAINT_MARK_INK * unit:
-        return False
     b = line.box
-    crop = gray[b.y : b.bottom, b.x : b.right]
-    paper = max(float(np.percentile(crop[~ink], 90)) if (~ink).any() else 255.0, 1.0)
-    return 255.0 * float(np.percentile(crop[ink], 25)) / paper > FAINT_INK
+    m = max(b.h, 8)
+    around = gray[max(0, b.y - m) : b.bottom + m, max(0, b.x - m) : b.right + m]
+    paper = max(float(np.percentile(around, 90)), 1.0)
+    return 255.0 * float(np.percentile(gray[b.y : b.bottom, b.x : b.right][ink], 10)) / paper
 
 
 @dataclass
@@ -270,7 +287,8 @@ def find_line_curves(
     xh = x_height * scale
     grid_pitch = pitch * scale
     tracks = find_tracks(small, xh, grid_pitch)
-    tracks = chain_tracks(tracks, gap=max(grid_pitch, 3.0 * xh), dy=CHAIN_DY * grid_pitch, window=CHAIN_WINDOW * grid_pitch)
+    gap = max(grid_pitch, 3.0 * xh)
+    tracks = chain_tracks(tracks, gap=gap, dy=CHAIN_DY * grid_pitch, window=CHAIN_WINDOW * grid_pitch)
     tracks = absorb_tracks(tracks, 0.3 * grid_pitch)
     width = strokes.labels.shape[1]
     curves = [_page_curve(t, scale, ox, oy, pitch, x_height, block, page_pitch) for t in tracks]
@@ -366,7 +384,7 @@ def find_tracks(small: np.ndarray, xh: float, pitch: float | None = None) -> lis
         counts = np.bincount(xs, minlength=w)
         cols = np.nonzero(counts)[0]
         curve = np.interp(np.arange(w), cols, sums[cols] / counts[cols])
-        tracks.append(Track(int(x), curve, float(smooth[ys + y, xs + x].mean())))
+        tracks.append(Track(int(x), curve))
     return tracks
 
 
@@ -406,9 +424,7 @@ def _join(a: Track, b: Track) -> Track:
     pts_x = np.concatenate([np.arange(a.x0, a.x1), np.arange(b.x0, b.x1)])
     pts_y = np.concatenate([a.y, b.y])
     order = np.argsort(pts_x, kind="stable")
-    y = np.interp(np.arange(x0, x1), pts_x[order], pts_y[order])
-    w = len(a.y) + len(b.y)
-    return Track(x0, y, (a.strength * len(a.y) + b.strength * len(b.y)) / w)
+    return Track(x0, np.interp(np.arange(x0, x1), pts_x[order], pts_y[order]))
 
 
 def absorb_tracks(tracks: list[Track], distance: float) -> list[Track]:
@@ -446,10 +462,13 @@ def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) 
     """Give every ink pixel to a line and build the line regions.
 
     A component goes whole to the line whose x-height band holds most of it. Where it
-    also has a real share of ink in another line's band (a descender touching the
-    capitals of the next line, a loop through it), the pixels nearer that line's centre
-    go to that line. Components in no band (dots, commas, accents, crossbars) join the
-    nearest line within half a pitch; anything further is not part of a line.
+    also has a real share of ink (an x-height times a stroke width) in other lines'
+    bands (a descender touching the capitals of the next line, a loop through it), it is
+    cut: each pixel goes to the nearest of those lines. Components in no band (dots,
+    commas, accents, crossbars) join the nearest line within half a pitch; anything
+    further is not part of a line. Then ridges that own no stroke give their pieces back,
+    pieces of one line are joined, small pieces next to a line join it, and what is left
+    that cannot be writing (a tick, a fold, the sheet's edge) is dropped.
     """
     if not curves:
         return []
@@ -479,10 +498,17 @@ def assign_ink(strokes: Strokes, curves: list[LineCurve], block_of: np.ndarray) 
     owner = votes.argmax(axis=1)
     has_core = votes.max(axis=1) > 0
     line_of = np.where(has_core[comp], owner[comp], -1)
-    # Pixels nearer another line whose band this component really reaches go there.
-    part_votes = votes[comp, np.maximum(best, 0)]
-    move = found & has_core[comp] & (best != owner[comp]) & (part_votes >= min_part[np.maximum(best, 0)])
-    line_of[move] = best[move]
+    # A component with a real share of ink in more than one band is cut: each of its
+    # pixels goes to the nearest of those lines.
+    shared = has_core & ((votes >= min_part[None, :]).sum(axis=1) >= 2)
+    if shared.any():
+        order = np.argsort(comp, kind="stable")
+        bounds = np.searchsorted(comp[order], np.arange(n_comp + 1))
+        for c in np.nonzero(shared)[0]:
+            idx = order[bounds[c] : bounds[c + 1]]
+            lines_of_c = np.nonzero(votes[c] >= min_part)[0]
+            dist = np.stack([np.abs(ys[idx] - curves[k].at(xs[idx])) for k in lines_of_c])
+            line_of[idx] = lines_of_c[dist.argmin(axis=0)]
     # Components in no band join the line most of their near pixels are closest to.
     near = found & ~has_core[comp] & (best_d <= 0.5 * pitch[np.maximum(best, 0)])
     near_votes = np.bincount(comp[near] * n_lines + best[near], minlength=n_comp * n_lines).reshape(n_comp, n_lines)
@@ -542,7 +568,7 @@ def _in_margin(ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> bool:
 # track is 2 to 4 units, a short word 10 or more.
 SMALL_LINE_INK = 12.0
 LONE_STROKE_INK = 10.0
-MIN_LINE_INK = 3.0
+MIN_LINE_INK = 7.0
 
 
 def _line_sets(line_of: np.ndarray, n_lines: int) -> dict[int, np.ndarray]:
@@ -647,8 +673,8 @@ def _absorb_small(
 
 def _is_mark(sel, ys, xs, comp, text, unit: float, x_height: float) -> bool:
     """Too little ink for writing, a single stroke of a few letters' ink or not much wider
-    than tall (a tick, a bracket, a paraph), or an upright mark narrower than it is tall
-    (a fold, a rule)."""
+    than tall (a tick, a bracket, a paraph), or an upright mark: narrower than it is tall
+    and either narrower than two x-heights or than half its height (a fold, a rule)."""
     if sel.size < MIN_LINE_INK * unit:
         return True
     h = int(ys[sel].max() - ys[sel].min()) + 1
@@ -656,7 +682,7 @@ def _is_mark(sel, ys, xs, comp, text, unit: float, x_height: float) -> bool:
     strokes_in = np.unique(comp[sel])
     if np.count_nonzero(text[strokes_in]) <= 1 and (sel.size < LONE_STROKE_INK * unit or w < 2 * h):
         return True
-    return w < h and w < 2 * x_height
+    return w < 0.5 * h or (w < h and w < 2 * x_height)
 
 
 def _line_region(
@@ -681,7 +707,22 @@ def _line_region(
     lower = [(int(x), int(round(c + down))) for x, c in zip(cols[::-1], centre[::-1])]
     base = _baseline_offset(offsets, curve)
     baseline = [(int(x), int(round(c + base))) for x, c in zip(cols, centre)]
-    return LineRegion(box=Box(x0, y0, x1 - x0, y1 - y0), ink=ink, polygon=upper + lower, baseline=baseline)
+    box = Box(x0, y0, x1 - x0, y1 - y0)
+    return LineRegion(box=box, ink=ink, polygon=upper + lower, baseline=baseline, kind=line_kind(ink))
+
+
+def line_kind(ink: np.ndarray) -> str:
+    """"print" for a line of separate glyphs set close together (type, print), "text"
+    for joined-up writing: in handwriting most ink is in strokes wider than tall (joined
+    letters), in type it is in many separate glyphs per line height of length."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
+    stats = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= 20]
+    if len(stats) < 3:
+        return "text"
+    w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    joined = area[w > 1.5 * h].sum() / area.sum()
+    glyphs_per_height = len(stats) / (ink.shape[1] / max(float(np.median(h)), 1.0))
+    return "print" if joined < 0.5 and glyphs_per_height > 0.55 else "text"
 
 
 def _neighbour_distances(curve: LineCurve, x0: int, x1: int, curves: list[LineCurve]) -> tuple[float, float]:

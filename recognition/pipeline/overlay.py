@@ -32,7 +32,11 @@ def render_overlay(gray: np.ndarray, result: PageResult, max_side: int = 2400) -
             for char in word.chars:
                 draw(char.box, CHAR_COLOUR, 1)
             draw(word.box, WORD_COLOUR, thick)
-        draw(line.box, LINE_COLOUR, thick + 1)
+        if line.polygon:
+            outline = (np.asarray(line.polygon, np.float64) * scale).round().astype(np.int32)
+            cv2.polylines(page, [outline.reshape(-1, 1, 2)], True, LINE_COLOUR, thick + 1)
+        else:
+            draw(line.box, LINE_COLOUR, thick + 1)
     return page
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,13 @@ MAX_PIXELS = 60_000_000
 
 class UnreadableImage(ValueError):
     """The bytes are not an image we can decode."""
+
+
+# What Pillow's decoders raise on damaged bytes (not only OSError: struct, index and
+# key errors come out of malformed headers). Not a bare Exception, so that a task's
+# time limit, raised as an exception, is not mistaken for a bad image.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, EOFError, ZeroDivisionError,
+                 AttributeError, struct.error, Image.DecompressionBombError)
 
 
 class NotHandwriting(UnreadableImage):
@@ -65,7 +73,7 @@ def decode_image(data: bytes) -> np.ndarray:
             return pil_to_gray(exif_upright(img))
     except MemoryError as exc:
         raise UnreadableImage("the image is too large to decode") from exc
-    except Exception as exc:  # whatever a decoder raises on bad bytes, the image is unreadable
+    except DECODE_ERRORS as exc:
         raise UnreadableImage(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
 
 
@@ -75,7 +83,7 @@ def exif_orientation(img: Image.Image) -> int:
     try:
         value = img.getexif().get(0x0112, 1)
         return int(value) if int(value) in range(1, 9) else 1
-    except Exception:
+    except DECODE_ERRORS:
         return 1
 
 
@@ -86,7 +94,7 @@ def exif_upright(img: Image.Image) -> Image.Image:
         return img
     try:
         return ImageOps.exif_transpose(img)
-    except Exception:
+    except DECODE_ERRORS:
         return img
 
 

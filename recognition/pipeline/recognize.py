@@ -42,9 +42,9 @@ class RecognitionOptions:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
 
 
-def find_lines(binary: np.ndarray, layout: str) -> list[LineRegion]:
+def find_lines(binary: np.ndarray, layout: str, gray: np.ndarray | None = None) -> list[LineRegion]:
     if layout == "page":
-        return segment_lines(binary)
+        return segment_lines(binary, gray=gray)
     if layout == "word":
         line = clean_field(binary)
         return [line] if line is not None else []
@@ -74,7 +74,7 @@ def recognize_image(
     lap("preprocess")
     report(10)
 
-    lines = find_lines(prepared.binary, options.layout)
+    lines = find_lines(prepared.binary, options.layout, prepared.gray)
     lap("lines")
     report(20)
 
@@ -107,7 +107,7 @@ def recognize_image(
             if options.lexicon:
                 decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset, prior=prior)
             word_results.append(word_result(word, decoded, mapper))
-        joined = line_result(line.box, word_results, mapper, line.polygon, line.baseline)
+        joined = line_result(line.region_box, word_results, mapper, line.polygon, line.baseline)
         if joined.words:
             result_lines.append(joined)
     lap("decode")

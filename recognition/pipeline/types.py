@@ -72,6 +72,16 @@ class LineRegion:
     baseline: list[Point] | None = None
     kind: str = "text"  # "text", or "print" when the region looks machine printed
 
+    @property
+    def region_box(self) -> Box:
+        """The box of the line's region (its polygon) when it has one, as ALTO and PAGE
+        describe lines; otherwise the box of its ink."""
+        if not self.polygon:
+            return self.box
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return Box(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+
 
 @dataclass
 class WordRegion:
