@@ -8,7 +8,7 @@ IMAGE  ?=
 LAYOUT ?= page
 CHARSET ?= any
 
-.PHONY: demo test setup services fonts web worker lint benchmarks clean
+.PHONY: demo test setup services fonts browser web worker beat training-worker lint benchmarks clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/apt_install.sh python3-venv
@@ -30,7 +30,11 @@ services:
 demo: setup services
 	$(PY) manage.py demo --layout $(LAYOUT) --charset '$(CHARSET)' $(if $(IMAGE),--image '$(IMAGE)')
 
-test: $(VENV)/.installed services
+# The review page is tested in a real headless browser: Debian's chromium and its driver.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || scripts/apt_install.sh chromium chromium-driver
+
+test: $(VENV)/.installed services browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -43,6 +47,14 @@ web: setup services
 
 worker: setup services
 	$(VENV)/bin/celery -A hwr_site worker --loglevel INFO --concurrency 2 -Q recognition
+
+# Sends the periodic reaper that fails jobs left running with no worker (one per site).
+beat: setup services
+	$(VENV)/bin/celery -A hwr_site beat --loglevel INFO
+
+# Retraining runs from reviewers' corrections, on their own queue: one at a time.
+training-worker: setup services
+	$(VENV)/bin/celery -A hwr_site worker --loglevel INFO --concurrency 1 -Q training -n training@%h
 
 clean:
 	rm -rf var/demo var/logs var/reports

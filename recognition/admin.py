@@ -11,8 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import selectors, services
-from .models import Job, ModelVersion, Page
+from .documents import admin_views as document_views
+from .models import Document, Job, LabeledSample, ModelVersion, Page
 from .pipeline import CharsetError, parse_charset
+from .retraining import admin_views as retraining_views
 from .uploads import UploadRejected
 
 
@@ -33,7 +35,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadPagesForm(forms.Form):
-    images = MultipleFileField(help_text="One or many PNG, JPEG or TIFF scans.")
+    images = MultipleFileField(help_text="One or many PNG, JPEG or TIFF scans, or PDFs: each page of a PDF or of a "
+                                         "multi-page TIFF becomes a page, grouped in a document.")
     layout = forms.ChoiceField(choices=Page.Layout.choices, initial=Page.Layout.PAGE)
     charset = forms.CharField(initial="any", max_length=200, help_text=Page._meta.get_field("charset").help_text)
     lexicon = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
@@ -68,15 +71,38 @@ class JobInline(admin.TabularInline):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
-    list_display = ["id", "original_filename", "owner", "layout", "latest_status", "latest_text", "created"]
+    list_display = ["id", "original_filename", "owner", "layout", "latest_status", "latest_text", "created",
+                    "review_link"]
     list_filter = ["layout", "created"]
     search_fields = ["original_filename", "owner__username"]
     readonly_fields = ["owner", "image", "original_filename", "content_type", "size", "width", "height",
-                       "created", "overlay_preview", "recognised_text"]
-    fields = ["owner", "original_filename", "layout", "charset", "lexicon", "content_type", "size", "width",
-              "height", "created", "recognised_text", "overlay_preview"]
+                       "created", "overlay_preview", "recognised_text", "review_link", "document_link", "downloads",
+                       "ground_truth_summary"]
+    fields = ["owner", "original_filename", "document_link", "layout", "charset", "lexicon", "content_type", "size",
+              "width", "height", "created", "review_link", "downloads", "recognised_text", "overlay_preview",
+              "ground_truth_summary", "ground_truth_file"]
+    form = document_views.PageAdminForm
     inlines = [JobInline]
     actions = ["reprocess"]
+
+    @admin.display(description="Document")
+    def document_link(self, page):
+        if page.document_id is None:
+            return "-"
+        url = reverse("admin:recognition_document_change", args=[page.document_id])
+        return format_html('<a href="{}">{}</a>, page {}', url, page.document, page.number)
+
+    @admin.display(description="Download the result")
+    def downloads(self, page):
+        return document_views.download_links("page", page.pk) if page.pk else "-"
+
+    @admin.display(description="Ground truth")
+    def ground_truth_summary(self, page):
+        return document_views.ground_truth_summary(page)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        form.save_ground_truth(request.user)
 
     def get_queryset(self, request):
         latest = Job.objects.filter(page=OuterRef("pk")).order_by("-created", "-id")
@@ -101,6 +127,10 @@ class PageAdmin(admin.ModelAdmin):
             return f"(job {job.status})" if job else "-"
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', job.text or "(no text found)")
 
+    @admin.display(description="Review")
+    def review_link(self, page):
+        return format_html('<a href="{}">Review and correct</a>', reverse("review-page", args=[page.pk]))
+
     @admin.display(description="Overlay")
     def overlay_preview(self, page):
         job = selectors.latest_job(page)
@@ -116,7 +146,12 @@ class PageAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {queryset.count()} job(s).", messages.SUCCESS)
 
     def get_urls(self):
-        custom = [path("upload/", self.admin_site.admin_view(self.upload_view), name="recognition_page_upload")]
+        export = self.admin_site.admin_view(lambda r, pk, format_name: document_views.download(self, r, pk,
+                                                                                                   format_name))
+        custom = [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="recognition_page_upload"),
+            path("<int:pk>/export/<str:format_name>/", export, name="recognition_page_export"),
+        ]
         return custom + super().get_urls()
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -129,11 +164,14 @@ class PageAdmin(admin.ModelAdmin):
             lexicon = form.lexicon_text()
             for upload in form.cleaned_data["images"]:
                 try:
-                    services.create_page(owner=request.user, upload=upload, layout=form.cleaned_data["layout"],
-                                         charset=form.cleaned_data["charset"], lexicon=lexicon)
-                    created += 1
+                    page = services.create_page(owner=request.user, upload=upload,
+                                                layout=form.cleaned_data["layout"],
+                                                charset=form.cleaned_data["charset"], lexicon=lexicon)
+                    created += page.document.page_count if page.document_id else 1
                 except UploadRejected as exc:
                     rejected.append(f"{upload.name}: {exc.message}")
+                except services.QueueUnavailable as exc:
+                    rejected.append(f"{upload.name}: {exc}")
             if created:
                 self.message_user(request, f"Uploaded {created} page(s); recognition is queued.", messages.SUCCESS)
             for line in rejected:
@@ -156,5 +194,102 @@ class JobAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "parent", "created"]
-    readonly_fields = ["name", "path", "parent", "metrics", "data", "created"]
+    """Versions with their training progress and figures; retrain from the corrections,
+    activate a version by hand, or roll back to the one active before."""
+
+    list_display = ["name", "status", "is_active", "parent", "training_progress", "emnist_accuracy",
+                    "feedback_accuracy", "created"]
+    list_filter = ["status", "is_active"]
+    readonly_fields = ["name", "path", "parent", "status", "is_active", "training_progress", "activation_note",
+                       "error", "figures", "metrics", "data", "options", "progress", "requested_by", "created",
+                       "started", "finished", "activated_at"]
+    actions = ["retrain_from_feedback", "activate_version"]
+    change_list_template = "admin/recognition/modelversion/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Progress")
+    def training_progress(self, version):
+        return retraining_views.progress_summary(version)
+
+    @admin.display(description="EMNIST held-out (62)")
+    def emnist_accuracy(self, version):
+        value = (version.metrics or {}).get("test_accuracy_62")
+        return f"{value:.2%}" if isinstance(value, float) else "-"
+
+    @admin.display(description="Held-out corrections")
+    def feedback_accuracy(self, version):
+        value = (version.metrics or {}).get("feedback_holdout", {}).get("accuracy")
+        return f"{value:.2%}" if isinstance(value, float) else "-"
+
+    @admin.display(description="Training curves and confusion")
+    def figures(self, version):
+        return retraining_views.figures_html(version)
+
+    @admin.action(description="Retrain the active model from all corrections (any selection)")
+    def retrain_from_feedback(self, request, queryset):
+        retraining_views.queue_from_admin(self, request)
+
+    @admin.action(description="Activate the selected version")
+    def activate_version(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        retraining_views.activate_from_admin(self, request, queryset.get())
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        custom = [
+            path("retrain/", view(lambda r: retraining_views.post_only(r, self, retraining_views.queue_from_admin)),
+                 name="recognition_modelversion_retrain"),
+            path("rollback/", view(lambda r: retraining_views.post_only(r, self, retraining_views.rollback_from_admin)),
+                 name="recognition_modelversion_rollback"),
+        ]
+        return custom + super().get_urls()
+
+
+@admin.register(LabeledSample)
+class LabeledSampleAdmin(admin.ModelAdmin):
+    """Reviewers' corrections with their provenance; read-only (they are made on the review page)."""
+
+    list_display = ["id", "kind", "source", "old_text", "new_text", "page", "job", "model_version_name",
+                    "created_by", "created", "superseded", "holdout"]
+    list_filter = ["kind", "source", "superseded", "holdout", "model_version_name"]
+    search_fields = ["old_text", "new_text", "created_by__username"]
+    readonly_fields = [f.name for f in LabeledSample._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Multi-page uploads (PDF, multi-page TIFF): progress across their pages, each page's
+    latest job, and the whole document's results as a download. Upload them with pages."""
+
+    list_display = ["id", "original_filename", "owner", "page_count", "progress", "created"]
+    search_fields = ["original_filename", "owner__username"]
+    readonly_fields = ["owner", "original_filename", "content_type", "size", "page_count", "created", "progress",
+                       "downloads", "pages_table"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Progress")
+    def progress(self, document):
+        return document_views.progress_summary(document)
+
+    @admin.display(description="Download the results")
+    def downloads(self, document):
+        return document_views.download_links("document", document.pk)
+
+    @admin.display(description="Pages")
+    def pages_table(self, document):
+        return document_views.pages_table(document)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda r, pk, format_name: document_views.download(self, r, pk, format_name))
+        return [path("<int:pk>/export/<str:format_name>/", view, name="recognition_document_export"),
+                *super().get_urls()]

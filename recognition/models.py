@@ -20,7 +20,14 @@ def overlay_upload_path(job: Job, filename: str) -> str:
 
 
 class ModelVersion(models.Model):
-    """A trained character classifier. Jobs record which one read them."""
+    """A trained character classifier. Jobs record which one read them. A version made
+    by retraining exists from the moment it is queued, so its progress can be followed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
 
     name = models.CharField(max_length=100, unique=True)
     path = models.CharField(max_length=500, help_text="Model directory (model.keras + meta.json).")
@@ -29,6 +36,18 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Retraining runs: state, progress (stage, epoch, loss, accuracy per epoch) and the
+    # activation decision. Versions registered from a directory are simply `ready`.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY, db_index=True)
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="Training options of a retraining run.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activation_note = models.TextField(blank=True, help_text="Why the version was, or was not, made active.")
 
     class Meta:
         ordering = ["-created"]
@@ -38,6 +57,25 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name + (" (active)" if self.is_active else "")
+
+
+class Document(models.Model):
+    """A multi-page upload (a PDF or a multi-page TIFF). Each of its pages is a Page with
+    its own jobs; the original file is not kept."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the uploaded file")
+    page_count = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created"])]
+
+    def __str__(self) -> str:
+        return f"Document {self.pk}: {self.original_filename}"
 
 
 class Page(models.Model):
@@ -58,11 +96,17 @@ class Page(models.Model):
     layout = models.CharField(max_length=10, choices=Layout.choices, default=Layout.PAGE)
     charset = models.CharField(max_length=200, default="any", help_text="upper, digits, alnum, any, or e.g. A-Z -'")
     lexicon = models.TextField(blank=True, help_text="Optional word list, one entry per line.")
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField(default=1, help_text="Page number within its document.")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["owner", "-created"])]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], condition=models.Q(document__isnull=False),
+                                    name="page_number_unique_in_document")
+        ]
 
     def __str__(self) -> str:
         return f"Page {self.pk}: {self.original_filename or self.image.name}"
@@ -136,14 +180,32 @@ class Line(Region):
         constraints = [models.UniqueConstraint(fields=["job", "order"], name="line_order_unique")]
 
 
-class Word(Region):
+class Correctable(models.Model):
+    """What a reviewer changed on a word or character. `original_text` keeps what the
+    recogniser read; `not_text` takes the box out of the text (a stroke, a stain)."""
+
+    original_text = models.CharField(max_length=2000, blank=True)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    not_text = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.corrected_at is not None
+
+
+class Word(Region, Correctable):
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="words")
 
     class Meta(Region.Meta):
         constraints = [models.UniqueConstraint(fields=["line", "order"], name="word_order_unique")]
 
 
-class Glyph(Region):
+class Glyph(Region, Correctable):
     """One character of a word. Named Glyph because `Char` reads like a data type."""
 
     word = models.ForeignKey(Word, on_delete=models.CASCADE, related_name="glyphs")
@@ -151,3 +213,106 @@ class Glyph(Region):
 
     class Meta(Region.Meta):
         constraints = [models.UniqueConstraint(fields=["word", "order"], name="glyph_order_unique")]
+
+
+class LabeledSample(models.Model):
+    """A reviewer's label for a box on a page: training data with its provenance.
+
+    Character samples teach the classifier directly; word samples keep corrections whose
+    segmentation does not match the new text. `new_text` is empty for "not text". A later
+    correction of the same box supersedes the earlier sample, which is kept as history.
+    """
+
+    class Kind(models.TextChoices):
+        CHAR = "char"
+        WORD = "word"
+
+    class Source(models.TextChoices):
+        WORD_EDIT = "word_edit", "Word text edited"
+        CHAR_EDIT = "char_edit", "Character edited"
+        MERGE = "merge", "Two characters merged"
+        SPLIT = "split", "A character split in two"
+        NOT_TEXT = "not_text", "Marked as not text"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="samples")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
+    word = models.ForeignKey(Word, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
+    glyph = models.ForeignKey(Glyph, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="samples")
+    model_version_name = models.CharField(max_length=100, blank=True)
+    x = models.IntegerField()
+    y = models.IntegerField()
+    w = models.IntegerField()
+    h = models.IntegerField()
+    old_text = models.CharField(max_length=2000, blank=True)
+    new_text = models.CharField(max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="labeled_samples")
+    created = models.DateTimeField(auto_now_add=True)
+    derived_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="derived",
+                                     help_text="The word correction this character sample was taken from.")
+    superseded = models.BooleanField(default=False, help_text="A later correction of the same box replaced it.")
+    holdout = models.BooleanField(default=False, help_text="Kept out of training to measure new model versions.")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["kind", "superseded"]), models.Index(fields=["page", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sample {self.pk}: {self.old_text!r} -> {self.new_text!r}"
+
+    @property
+    def bbox(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+class GroundTruth(models.Model):
+    """A transcription of a page that its owner brought (ALTO or PAGE XML, as eScriptorium
+    and Transkribus export them), kept as evaluation and training data. Importing again
+    replaces it."""
+
+    class Format(models.TextChoices):
+        ALTO = "alto", "ALTO"
+        PAGE = "page", "PAGE XML"
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="ground_truth")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    original_filename = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Ground truth of page {self.page_id} ({self.format})"
+
+
+class GroundTruthLine(models.Model):
+    """One transcribed line, in the page image's pixels; `words` holds the file's word
+    boxes and texts when it had them ([{"bbox": [x, y, w, h], "text": ...}])."""
+
+    ground_truth = models.ForeignKey(GroundTruth, on_delete=models.CASCADE, related_name="lines")
+    order = models.PositiveIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    w = models.IntegerField()
+    h = models.IntegerField()
+    text = models.TextField(blank=True)
+    polygon = models.JSONField(null=True, blank=True)
+    baseline = models.JSONField(null=True, blank=True)
+    kind = models.CharField(max_length=100, blank=True, help_text="The line's type in the file, e.g. DefaultLine.")
+    words = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["ground_truth", "order"], name="ground_truth_line_order_unique")]
+
+    def __str__(self) -> str:
+        return f"Ground truth line {self.pk}: {self.text[:40]!r}"
+
+    @property
+    def bbox(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]

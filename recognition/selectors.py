@@ -46,8 +46,9 @@ def job_result(job: Job) -> dict | None:
         .prefetch_related(
             Prefetch(
                 "words",
-                queryset=Word.objects.order_by("order").prefetch_related(
-                    Prefetch("glyphs", queryset=Glyph.objects.order_by("order"))
+                # Boxes a reviewer marked as not text are no part of the reading.
+                queryset=Word.objects.filter(not_text=False).order_by("order").prefetch_related(
+                    Prefetch("glyphs", queryset=Glyph.objects.filter(not_text=False).order_by("order"))
                 ),
             )
         )

@@ -7,11 +7,17 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-from . import selectors, services
+from . import reaper, selectors, services
 from .pipeline import UnreadableImage, decode_image, encode_png, get_classifier, recognize_image, render_overlay
 
 logger = logging.getLogger(__name__)
+
+# The database refusing a connection for a moment: the whole task is retried with
+# backoff (2, 4, 8 ... 60 s), and the next delivery takes the job over.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 @worker_process_init.connect
@@ -25,12 +31,14 @@ def load_model_in_worker(**_kwargs) -> None:
         logger.exception("could not preload the recognition model")
 
 
-@shared_task(bind=True, name="recognition.recognize_page", acks_late=True, reject_on_worker_lost=True)
+@shared_task(bind=True, name="recognition.recognize_page", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=60, retry_jitter=True, max_retries=10)
 def recognize_page(self, job_id: int) -> None:
     job = services.start_job(job_id)
     if job is None:
         logger.info("job %s is already finished; nothing to do", job_id)
         return
+    reaper.fail_stale_jobs()
     try:
         version = services.ensure_active_model()
         classifier = get_classifier(version.path)
@@ -43,6 +51,9 @@ def recognize_page(self, job_id: int) -> None:
         )
         overlay = encode_png(render_overlay(gray, result))
         services.record_result(job_id, result, overlay, version)
+    except TRANSIENT_ERRORS:
+        logger.warning("job %s: the database is unavailable; retrying", job_id, exc_info=True)
+        raise
     except SoftTimeLimitExceeded:
         logger.warning("job %s hit its time limit", job_id)
         services.record_failure(job_id, "The job took longer than its time limit.")
@@ -51,3 +62,41 @@ def recognize_page(self, job_id: int) -> None:
     except Exception as exc:
         logger.exception("job %s failed", job_id)
         services.record_failure(job_id, f"Recognition failed: {type(exc).__name__}: {exc}")
+
+
+@shared_task(name="recognition.fail_stale_jobs", ignore_result=True)
+def fail_stale_jobs() -> None:
+    reaper.fail_stale_jobs()
+
+
+# Not acks_late: a run lasts far longer than the broker's redelivery timeout, and a
+# second worker must never start the same run. A run whose worker died is marked failed
+# once it is past its hard time limit, when the next run is asked for.
+@shared_task(bind=True, name="recognition.train_from_feedback", acks_late=False,
+             soft_time_limit=settings.HWR_TRAINING_SOFT_TIME_LIMIT, time_limit=settings.HWR_TRAINING_TIME_LIMIT)
+def train_from_feedback(self, version_id: int) -> None:
+    from pathlib import Path
+
+    from training.finetune import FinetuneConfig, finetune
+
+    from .retraining import samples
+    from .retraining import services as retraining
+
+    version = retraining.start_training(version_id)
+    if version is None:
+        logger.info("training run %s was already taken; nothing to do", version_id)
+        return
+    try:
+        feedback, holdout, counts = samples.feedback_sets()
+        meta = finetune(
+            Path(version.parent.path), Path(version.path), version.name, feedback, holdout,
+            Path(settings.HWR_DATA_DIR) / "emnist" / "emnist-byclass.npz", FinetuneConfig(**version.options),
+            progress=lambda p: retraining.record_training_progress(version_id, p),
+        )
+        retraining.finish_training(version_id, meta, counts)
+    except SoftTimeLimitExceeded:
+        logger.warning("training run %s hit its time limit", version_id)
+        retraining.fail_training(version_id, "The training run took longer than its time limit.")
+    except Exception as exc:
+        logger.exception("training run %s failed", version_id)
+        retraining.fail_training(version_id, f"Training failed: {type(exc).__name__}: {exc}")

@@ -34,7 +34,7 @@ def test_png_jpeg_and_tiff_are_accepted(alice_client, fmt):
 def test_text_renamed_png_is_415(alice_client):
     response = post(alice_client, "notes.png", b"these are not pixels\n" * 20)
     assert response.status_code == 415
-    assert "PNG, JPEG or TIFF" in response.json()["detail"]
+    assert "PNG, JPEG, TIFF or PDF" in response.json()["detail"]
     assert not Page.objects.exists()
 
 

@@ -23,10 +23,12 @@ def database_url() -> str:
 
 
 @contextmanager
-def running_worker(log_dir: Path, concurrency: int = 1):
+def running_worker(log_dir: Path, concurrency: int = 1, *, queue: str | None = None, app: str = "hwr_site",
+                   env: dict | None = None, log_name: str = "worker.log"):
     """A worker on a queue of its own, so nothing else on this Redis picks up our tasks.
-    Sets settings.HWR_RECOGNITION_QUEUE for the caller (use the `settings` fixture)."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+    Sets settings.HWR_RECOGNITION_QUEUE for the caller (use the `settings` fixture).
+    `env` adds to or overrides the worker's environment (e.g. CELERY_BROKER_URL)."""
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     settings.HWR_RECOGNITION_QUEUE = queue
     env = {
         **os.environ,
@@ -35,10 +37,11 @@ def running_worker(log_dir: Path, concurrency: int = 1):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "HWR_RECOGNITION_QUEUE": queue,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **(env or {}),
     }
-    with open(log_dir / "worker.log", "w") as log:
+    with open(log_dir / log_name, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "hwr_site", "worker", "-Q", queue, "--concurrency",
+            [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queue, "--concurrency",
              str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
              "--hostname", f"{queue}@%h"],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,

@@ -89,7 +89,8 @@ def save_curves(history_path: Path, target: Path) -> None:
     plt.close(fig)
 
 
-def save_confusion(truth: np.ndarray, predicted: np.ndarray, names: list[str], target: Path) -> None:
+def save_confusion(truth: np.ndarray, predicted: np.ndarray, names: list[str], target: Path,
+                   title: str = "Confusion on the held-out EMNIST split (sqrt of row rate)") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,7 +107,7 @@ def save_confusion(truth: np.ndarray, predicted: np.ndarray, names: list[str], t
     ax.set_yticks(range(n), names, fontsize=7)
     ax.set_xlabel("predicted (case folded)")
     ax.set_ylabel("true")
-    ax.set_title("Confusion on the held-out EMNIST split (sqrt of row rate)")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
     plt.close(fig)

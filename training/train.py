@@ -128,7 +128,9 @@ def save_for_inference(model, path: Path) -> None:
     """Save weights and architecture without the optimizer's state (a third of the size)."""
     import keras
 
-    bare = keras.models.clone_model(model)
+    # From the architecture alone: clone_model would also rebuild the compile settings,
+    # which fails for a loss defined in our code.
+    bare = keras.Model.from_config(model.get_config())
     bare.set_weights(model.get_weights())
     bare.save(path)
 

@@ -10,10 +10,12 @@ from rest_framework import serializers
 from .. import selectors
 from ..models import Job, Page
 from ..pipeline import CharsetError, parse_charset
+from .document_serializers import DocumentCreatedSerializer
 
 
 class PageUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="PNG, JPEG or TIFF scan.")
+    image = serializers.FileField(help_text="PNG, JPEG or TIFF scan; a PDF or a multi-page TIFF becomes a document "
+                                            "with one page (and job) per page.")
     layout = serializers.ChoiceField(choices=Page.Layout.choices, default=Page.Layout.PAGE)
     charset = serializers.CharField(
         default="any", max_length=200, help_text="upper, lower, digits, alpha, alnum, any, or a list such as A-Z -'"
@@ -21,6 +23,10 @@ class PageUploadSerializer(serializers.Serializer):
     lexicon = serializers.CharField(
         required=False, allow_blank=True, default="",
         help_text="Word list, one entry per line (or comma separated). A file upload is accepted too.",
+    )
+    ground_truth = serializers.FileField(
+        required=False, help_text="ALTO or PAGE XML transcription of the page, kept as its ground truth (one image "
+                                  "only; for a document's pages use POST /api/pages/<id>/ground-truth/).",
     )
 
     def validate_charset(self, value: str) -> str:
@@ -53,6 +59,8 @@ class JobLinkSerializer(serializers.ModelSerializer):
 class PageCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     job = JobLinkSerializer()
+    document = DocumentCreatedSerializer(required=False, help_text="Only for a PDF or multi-page TIFF: `id` and "
+                                         "`job` are then those of its first page.")
 
 
 class PageSerializer(serializers.ModelSerializer):
@@ -63,7 +71,7 @@ class PageSerializer(serializers.ModelSerializer):
         model = Page
         fields = [
             "id", "original_filename", "content_type", "size", "width", "height", "layout", "charset",
-            "created", "image_url", "latest_job",
+            "created", "image_url", "latest_job", "document", "number",
         ]
 
     def get_image_url(self, page: Page) -> str:

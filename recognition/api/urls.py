@@ -1,12 +1,19 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
 
+from .auth import obtain_auth_token
+from .document_views import DocumentViewSet
+from .review_views import CharViewSet, ModelVersionViewSet, SampleViewSet, WordViewSet
+from .routers import IntegerIdRouter
 from .views import JobViewSet, PageViewSet
 
-router = DefaultRouter()
+router = IntegerIdRouter()
 router.register("pages", PageViewSet, basename="page")
 router.register("jobs", JobViewSet, basename="job")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("words", WordViewSet, basename="word")
+router.register("chars", CharViewSet, basename="char")
+router.register("samples", SampleViewSet, basename="sample")
+router.register("models", ModelVersionViewSet, basename="model")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

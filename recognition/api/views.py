@@ -11,39 +11,64 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import selectors, services
+from ..documents.services import read_ground_truth
 from ..uploads import UploadRejected
+from .document_serializers import document_created
+from .document_views import PageExportMixin
 from .serializers import JobLinkSerializer, JobSerializer, PageCreatedSerializer, PageSerializer, PageUploadSerializer
+from .throttles import UploadRateThrottle
 
 
 def upload_error(exc: UploadRejected) -> Response:
     return Response({"detail": exc.message}, status=exc.status)
 
 
-class PageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QueuesWorkMixin:
+    """Actions that queue a job are throttled per user (HWR_UPLOAD_RATE)."""
+
+    queueing_actions: tuple[str, ...] = ()
+
+    def get_throttles(self):
+        if self.action in self.queueing_actions:
+            return [UploadRateThrottle()]
+        return super().get_throttles()
+
+
+class PageViewSet(PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  viewsets.GenericViewSet):
     serializer_class = PageSerializer
     parser_classes = [MultiPartParser, FormParser]
+    queueing_actions = ("create", "reprocess")
 
     def get_queryset(self):
         return selectors.pages_visible_to(self.request.user)
 
-    @extend_schema(request=PageUploadSerializer, responses={201: PageCreatedSerializer, 413: None, 415: None})
+    @extend_schema(request=PageUploadSerializer,
+                   responses={201: PageCreatedSerializer, 413: None, 415: None, 429: None, 503: None})
     def create(self, request: Request) -> Response:
         data = PageUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        ground_truth = data.validated_data.get("ground_truth")
         try:
+            transcription = read_ground_truth(ground_truth) if ground_truth else None
             page = services.create_page(owner=request.user, upload=data.validated_data["image"],
                                         layout=data.validated_data["layout"],
                                         charset=data.validated_data["charset"],
-                                        lexicon=data.validated_data.get("lexicon", ""))
+                                        lexicon=data.validated_data.get("lexicon", ""),
+                                        ground_truth=transcription,
+                                        ground_truth_name=getattr(ground_truth, "name", "") or "")
         except UploadRejected as exc:
             return upload_error(exc)
         body = {"id": page.id, "job": JobLinkSerializer(selectors.latest_job(page)).data}
+        if page.document_id:
+            # A PDF or multi-page TIFF: `id` and `job` are its first page's, as for one image.
+            body["document"] = document_created(page.document)
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: JobLinkSerializer})
+    @extend_schema(request=None, responses={202: JobLinkSerializer, 429: None, 503: None})
     @action(detail=True, methods=["post"])
     def reprocess(self, request: Request, pk=None) -> Response:
-        job = services.reprocess_page(self.get_object())
+        job = services.reprocess_page(self.get_object(), requested_by=request.user)
         return Response(JobLinkSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="The uploaded image")})
@@ -53,8 +78,9 @@ class PageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return FileResponse(page.image.open("rb"), content_type=page.content_type or "application/octet-stream")
 
 
-class JobViewSet(viewsets.ReadOnlyModelViewSet):
+class JobViewSet(QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
+    queueing_actions = ("retry",)
 
     def get_queryset(self):
         return selectors.jobs_visible_to(self.request.user)
@@ -70,3 +96,10 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         if not job.overlay:
             return Response({"detail": "This job has no overlay yet."}, status=status.HTTP_404_NOT_FOUND)
         return FileResponse(job.overlay.open("rb"), content_type="image/png")
+
+    @extend_schema(request=None, responses={202: JobLinkSerializer, 409: None, 429: None, 503: None})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk=None) -> Response:
+        """Queue a failed job again under the same id (e.g. one whose worker was lost)."""
+        job = services.retry_job(self.get_object(), requested_by=request.user)
+        return Response(JobLinkSerializer(job).data, status=status.HTTP_202_ACCEPTED)

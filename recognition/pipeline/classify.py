@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .sequence import SequenceReader
+
 REJECT = "<reject>"  # the "not a character" class
 BATCH = 2048
 
@@ -31,13 +33,17 @@ def read_model_info(model_dir: Path) -> ModelInfo:
 
 
 class CharClassifier:
-    """A trained model directory (`model.keras` + `meta.json`), loaded lazily."""
+    """A trained model directory (`model.keras` + `meta.json`), loaded lazily. When the
+    directory holds a `reader/` (a sequence reader trained with it), that comes along
+    as `reader`: one model version, two networks."""
 
     def __init__(self, model_dir: str | Path):
         self.model_dir = Path(model_dir)
         self.info = read_model_info(self.model_dir)
         self._model = None
         self._lock = threading.Lock()
+        reader_dir = self.model_dir / "reader"
+        self.reader = SequenceReader(reader_dir) if (reader_dir / "meta.json").exists() else None
 
     @property
     def version(self) -> str:
@@ -54,6 +60,8 @@ class CharClassifier:
                 import keras
 
                 self._model = keras.models.load_model(self.model_dir / "model.keras", compile=False)
+        if self.reader is not None:
+            self.reader._load()
         return self._model
 
     def predict_proba(self, glyphs: np.ndarray) -> np.ndarray:

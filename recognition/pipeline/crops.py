@@ -13,9 +13,9 @@ from .preprocess import prepare_field, prepare_page
 from .recognize import find_lines
 from .types import Box
 
-# A component belongs to a box when this share of it lies inside the box, or when it
-# holds this share of the box's largest piece of ink (touching letters cut apart).
-OWN_SHARE = 0.3
+# A component belongs to a box when at least this share of it lies inside the box; the
+# component with the most ink inside always does (touching letters cut apart).
+OWN_SHARE = 0.5
 
 
 def working_ink(gray: np.ndarray, layout: str) -> tuple[np.ndarray, np.ndarray]:
@@ -55,8 +55,8 @@ def ink_in_box(ink: np.ndarray, box: Box) -> np.ndarray:
     total = np.bincount(labels.ravel(), minlength=n)
     within = np.bincount(labels[inside], minlength=n)
     total[0] = within[0] = 0
-    keep = (within >= OWN_SHARE * np.maximum(total, 1)) | (within >= OWN_SHARE * within.max())
-    keep &= within > 0
+    keep = (within >= OWN_SHARE * np.maximum(total, 1)) & (within > 0)
+    keep[int(np.argmax(within))] = within.max() > 0
     keep[0] = False
     mask = keep[labels] & inside
     return (mask[box.y - y0 : box.bottom - y0, box.x - x0 : box.right - x0]).astype(np.uint8) * 255

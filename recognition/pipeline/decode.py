@@ -128,6 +128,8 @@ class DecodedWord:
     chars: list[DecodedChar]
     score: float
     log_total: float | None = None  # log of the summed scores of every path
+    # Set when something beyond the lattice decided the word (a second reader).
+    confidence_override: float | None = None
 
     @property
     def text(self) -> str:
@@ -141,6 +143,8 @@ class DecodedWord:
         of the characters' probabilities."""
         if not self.chars:
             return 0.0
+        if self.confidence_override is not None:
+            return self.confidence_override
         if self.log_total is not None:
             return float(np.clip(np.exp(self.score - self.log_total), 0.0, 1.0))
         return float(np.prod([c.confidence for c in self.chars]))
@@ -356,7 +360,7 @@ def harmonise_word(word: DecodedWord, scores: FoldedScores) -> DecodedWord:
         else:
             changed.append(DecodedChar(char.candidate, label, min(confidence, 1.0), char.alternatives,
                                        char.candidate_row))
-    return DecodedWord(changed, word.score, word.log_total)
+    return DecodedWord(changed, word.score, word.log_total, word.confidence_override)
 
 
 def _pooled(row: np.ndarray, index: dict[str, int], kind) -> tuple[str | None, float]:

@@ -14,12 +14,14 @@ from .chars import Segmentation, segment_characters
 from .charsets import Charset, parse_charset
 from .classify import CharClassifier
 from .clutter import clean_field
+from .combine import combine_readings
 from .decode import LetterPrior, apply_lexicon, decode_word, fold_to_charset, harmonise_word
 from .letter_model import default_letter_model
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
 from .preprocess import check_marks, prepare_field, prepare_page
+from .sequence import fold_frames, normalize_strip
 from .types import LineRegion, PageResult, WordRegion
 from .words import segment_words
 
@@ -36,6 +38,9 @@ class RecognitionOptions:
     lexicon: Lexicon | None = None
     # How much the letter bigram model counts against the classifier (0 turns it off).
     letter_prior_weight: float = 0.5
+    # Whether the model's sequence reader (when it has one) weighs in, and how much.
+    use_reader: bool = True
+    reader_weight: float = 1.0
 
     def __post_init__(self):
         if self.layout not in LAYOUTS:
@@ -90,11 +95,14 @@ def recognize_image(
     crops = [c.ink for _, words in plan for _, seg in words for c in seg.candidates]
     strokes = [seg.stroke_width for _, words in plan for _, seg in words for _ in seg.candidates]
     probs = classifier.predict_proba(normalize_batch(crops, strokes))
+    reader = classifier.reader if options.use_reader else None
+    word_frames = reader.frame_probs([normalize_strip(w.ink) for _, ws in plan for w, _ in ws]) if reader else []
     lap("classify")
     report(80)
 
     result_lines = []
     row = 0
+    word_index = 0
     letter_model = default_letter_model()
     for line, words in plan:
         word_results = []
@@ -103,7 +111,12 @@ def recognize_image(
             scores = fold_to_charset(probs[row : row + n], classifier.classes, options.charset)
             row += n
             prior = LetterPrior.for_labels(letter_model, scores.labels, options.letter_prior_weight)
-            decoded = harmonise_word(decode_word(seg, scores, prior), scores)
+            decoded = decode_word(seg, scores, prior)
+            if reader is not None:
+                frames = fold_frames(word_frames[word_index], reader.info.alphabet, options.charset)
+                decoded = combine_readings(seg, scores, frames, decoded, prior, options.reader_weight)
+            word_index += 1
+            decoded = harmonise_word(decoded, scores)
             if options.lexicon:
                 decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset, prior=prior)
             word_results.append(word_result(word, decoded, mapper))

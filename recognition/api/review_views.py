@@ -1,0 +1,172 @@
+"""Thin API views for review and retraining: corrections of words and characters,
+labelled samples, model versions and training runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..retraining import services as retraining
+from ..review import selectors as review_selectors
+from ..review import services as review
+from .review_serializers import (
+    CorrectionSerializer,
+    MergeSerializer,
+    ModelVersionSerializer,
+    ReviewedCharSerializer,
+    ReviewedWordSerializer,
+    SampleSerializer,
+    SplitSerializer,
+    TrainSerializer,
+)
+
+
+def refused(exc: Exception, code: int) -> Response:
+    return Response({"detail": str(exc)}, status=code)
+
+
+class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A recognised word: read it, correct its text, or mark it as not text."""
+
+    serializer_class = ReviewedWordSerializer
+
+    def get_queryset(self):
+        return review_selectors.words_visible_to(self.request.user)
+
+    @extend_schema(request=CorrectionSerializer, responses={200: ReviewedWordSerializer})
+    def partial_update(self, request: Request, pk=None) -> Response:
+        word = self.get_object()
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            if "text" in data.validated_data:
+                word = review.correct_word(word, data.validated_data["text"], request.user)
+            else:
+                word = review.set_not_text(word, request.user, data.validated_data["not_text"])
+        except review.CorrectionError as exc:
+            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        return Response(ReviewedWordSerializer(self.get_queryset().get(pk=word.pk)).data)
+
+
+class CharViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A character of a word: relabel it, mark it as not text, merge it with its
+    neighbour or split it in two. Every change answers with the whole word."""
+
+    serializer_class = ReviewedCharSerializer
+
+    def get_queryset(self):
+        return review_selectors.glyphs_visible_to(self.request.user)
+
+    def _word(self, word_id: int) -> Response:
+        word = review_selectors.words_visible_to(self.request.user).get(pk=word_id)
+        return Response(ReviewedWordSerializer(word).data)
+
+    @extend_schema(request=CorrectionSerializer, responses={200: ReviewedWordSerializer})
+    def partial_update(self, request: Request, pk=None) -> Response:
+        glyph = self.get_object()
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            if "text" in data.validated_data:
+                review.correct_char(glyph, data.validated_data["text"], request.user)
+            else:
+                review.set_not_text(glyph, request.user, data.validated_data["not_text"])
+        except review.CorrectionError as exc:
+            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        return self._word(glyph.word_id)
+
+    @extend_schema(request=MergeSerializer, responses={200: ReviewedWordSerializer})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk=None) -> Response:
+        glyph = self.get_object()
+        data = MergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        other = self.get_queryset().filter(pk=data.validated_data["other"]).first()
+        if other is None:
+            return Response({"detail": "No such character."}, status=status.HTTP_404_NOT_FOUND)
+        try:
+            review.merge_chars(glyph, other, data.validated_data["text"], request.user)
+        except review.CorrectionError as exc:
+            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        return self._word(glyph.word_id)
+
+    @extend_schema(request=SplitSerializer, responses={200: ReviewedWordSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk=None) -> Response:
+        glyph = self.get_object()
+        data = SplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            review.split_char(glyph, data.validated_data["texts"], request.user, data.validated_data.get("at"))
+        except review.CorrectionError as exc:
+            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        return self._word(glyph.word_id)
+
+
+class SampleViewSet(viewsets.ReadOnlyModelViewSet):
+    """Labelled samples from corrections: your own pages' (staff: everyone's)."""
+
+    serializer_class = SampleSerializer
+
+    def get_queryset(self):
+        return review_selectors.samples_visible_to(self.request.user)
+
+
+class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Model versions with their parent, data counts, metrics and, while one trains,
+    its progress. Starting a run, activating and rolling back are for staff."""
+
+    serializer_class = ModelVersionSerializer
+
+    def get_queryset(self):
+        return review_selectors.model_versions()
+
+    def get_permissions(self):
+        if self.action in ("train", "activate", "rollback"):
+            return [IsAdminUser()]
+        return super().get_permissions()
+
+    @extend_schema(request=TrainSerializer, responses={202: ModelVersionSerializer, 409: None})
+    @action(detail=False, methods=["post"])
+    def train(self, request: Request) -> Response:
+        data = TrainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            version = retraining.queue_training(user=request.user, options=dict(data.validated_data))
+        except retraining.TrainingRefused as exc:
+            return refused(exc, status.HTTP_409_CONFLICT)
+        return Response(ModelVersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ModelVersionSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk=None) -> Response:
+        try:
+            version = retraining.activate_by_hand(self.get_object(), request.user)
+        except retraining.TrainingRefused as exc:
+            return refused(exc, status.HTTP_409_CONFLICT)
+        return Response(ModelVersionSerializer(version).data)
+
+    @extend_schema(request=None, responses={200: ModelVersionSerializer, 409: None})
+    @action(detail=False, methods=["post"])
+    def rollback(self, request: Request) -> Response:
+        try:
+            version = retraining.rollback(request.user)
+        except retraining.TrainingRefused as exc:
+            return refused(exc, status.HTTP_409_CONFLICT)
+        return Response(ModelVersionSerializer(version).data)
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="Training curves or a confusion matrix")})
+    @action(detail=True, methods=["get"], url_path=r"figures/(?P<figure>curves|confusion|confusion-feedback)",
+            url_name="figure")
+    def figure(self, request: Request, pk=None, figure: str = "") -> FileResponse:
+        path = Path(self.get_object().path) / f"{figure}.png"
+        if not path.is_file():
+            raise Http404("This model version has no such figure.")
+        return FileResponse(path.open("rb"), content_type="image/png")

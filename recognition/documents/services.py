@@ -1,0 +1,119 @@
+"""Writes for documents and ground truth: split a multi-page upload into pages, each with
+its own queued job; store the transcription a user brings with a page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from ..models import Document, GroundTruth, GroundTruthLine, Page
+from ..services import check_queue_room, queue_job
+from ..uploads import ImageInfo, UploadRejected, check_dimensions
+from . import multipage
+from .ground_truth import GroundTruthError, Transcription, parse_transcription
+
+logger = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+
+
+def is_multipage(info: ImageInfo) -> bool:
+    """A PDF (of any length) or a TIFF of several pages becomes a document."""
+    return info.content_type == PDF or info.pages > 1
+
+
+def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str, lexicon: str) -> Document:
+    """Split a PDF or multi-page TIFF into pages, each stored as a gray PNG with its own
+    queued job, grouped in one document. Pages are rendered and stored before any row is
+    written, so the database is held only for the short insert; on any failure nothing is
+    kept."""
+    name = (getattr(upload, "name", "") or "")[:255]
+    stem = PurePath(name).stem[:100] or "document"
+    with transaction.atomic():
+        check_queue_room(owner, needed=info.pages)  # before the work of rendering
+    upload.seek(0)
+    data = upload.read()
+    pages: list[Page] = []
+    document = None
+    try:
+        for image in multipage.split_pages(data, "PDF" if info.content_type == PDF else "TIFF",
+                                           dpi=settings.HWR_PDF_DPI, max_pixels=settings.HWR_PDF_MAX_PIXELS,
+                                           check_size=check_dimensions):
+            page = Page(owner=owner, number=image.number, original_filename=f"{stem}-p{image.number:03d}.png",
+                        content_type="image/png", size=len(image.png), width=image.width, height=image.height,
+                        layout=layout, charset=charset or "any", lexicon=lexicon or "")
+            page.image.save(f"{stem}.png", ContentFile(image.png), save=False)
+            pages.append(page)
+        with transaction.atomic():
+            check_queue_room(owner, needed=len(pages))
+            document = Document.objects.create(owner=owner, original_filename=name, content_type=info.content_type,
+                                               size=info.size, page_count=len(pages))
+            for page in pages:
+                page.document = document
+                page.save()
+                queue_job(page)
+    except multipage.DocumentUnreadable as exc:
+        _discard(pages, document)
+        raise UploadRejected(f"The document cannot be read: {exc}.", 400) from exc
+    except BaseException:
+        # QueueUnavailable comes after the commit: the rows go too, and the client sends
+        # the document again later.
+        _discard(pages, document)
+        raise
+    return document
+
+
+def _discard(pages: list[Page], document: Document | None) -> None:
+    if document is not None and document.pk:
+        Document.objects.filter(pk=document.pk).delete()
+    for page in pages:
+        if page.image.name:
+            page.image.storage.delete(page.image.name)
+
+
+def read_ground_truth(upload) -> Transcription:
+    """Parse an uploaded ALTO or PAGE XML file; UploadRejected (400, 413) when it is not one."""
+    size = getattr(upload, "size", None) or 0
+    if size > settings.HWR_MAX_UPLOAD_BYTES:
+        raise UploadRejected(f"The ground truth file is {size} bytes; the limit is {settings.HWR_MAX_UPLOAD_BYTES}.",
+                             413)
+    upload.seek(0)
+    try:
+        return parse_transcription(upload.read())
+    except GroundTruthError as exc:
+        raise UploadRejected(str(exc), 400) from exc
+
+
+def fit_ground_truth(transcription: Transcription, width: int, height: int) -> Transcription:
+    """The transcription in the pixels of a `width` x `height` page; 400 when it cannot fit."""
+    try:
+        return transcription.scaled_to(width, height)
+    except GroundTruthError as exc:
+        raise UploadRejected(str(exc), 400) from exc
+
+
+@transaction.atomic
+def store_ground_truth(page: Page, transcription: Transcription, *, user=None, filename: str = "") -> GroundTruth:
+    """Keep a transcription as the page's ground truth, replacing any earlier one."""
+    fitted = fit_ground_truth(transcription, page.width, page.height)
+    GroundTruth.objects.filter(page=page).delete()
+    truth = GroundTruth.objects.create(page=page, format=fitted.format, original_filename=filename[:255],
+                                       text=fitted.text, imported_by=user)
+    GroundTruthLine.objects.bulk_create([
+        GroundTruthLine(ground_truth=truth, order=i, x=line.bbox[0], y=line.bbox[1], w=line.bbox[2], h=line.bbox[3],
+                        text=line.text, polygon=line.polygon, baseline=line.baseline, kind=line.kind[:100],
+                        words=[{"bbox": w.bbox, "text": w.text} for w in line.words])
+        for i, line in enumerate(fitted.lines)
+    ])
+    logger.info("page %s: ground truth imported (%s, %d lines)", page.pk, fitted.format, len(fitted.lines))
+    return truth
+
+
+def import_ground_truth(page: Page, upload, *, user=None) -> GroundTruth:
+    transcription = read_ground_truth(upload)
+    return store_ground_truth(page, transcription, user=user, filename=getattr(upload, "name", "") or "")
+

@@ -1,0 +1,85 @@
+"""Two readers, one answer: the segmentation-by-recognition decoder (character cuts
+and glyph classifier) and the sequence reader (CTC over the whole word strip).
+
+Each proposes spellings: the decoder its best path, the reader its likeliest beam
+readings. Every proposal is scored by both, the decoder's score for the best path
+that spells it through the word's character candidates, and the reader's
+`log P(text | strip)`; the best sum wins, and the characters (boxes, per-character
+confidences) come from the decoder's path for that spelling. The two make different
+mistakes (cuts versus context), so where they agree a word is very likely right, and
+where they disagree its confidence says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chars import Segmentation
+from .decode import DecodedWord, FoldedScores, LetterPrior, score_spelling
+from .sequence import FoldedFrames, beam_readings, ctc_log_likelihood
+
+# How much the reader's log-likelihood counts against the decoder's score.
+READER_WEIGHT = 1.0
+BEAM_READINGS = 6
+
+
+@dataclass
+class Proposal:
+    text: str
+    decoder: float
+    reader: float
+    word: DecodedWord
+
+    @property
+    def total(self) -> float:
+        return self.decoder + READER_WEIGHT * self.reader
+
+
+def combine_readings(
+    seg: Segmentation,
+    scores: FoldedScores,
+    frames: FoldedFrames,
+    free: DecodedWord,
+    prior: LetterPrior | None = None,
+    reader_weight: float = READER_WEIGHT,
+) -> DecodedWord:
+    """The spelling both readers like best, as a DecodedWord whose confidence is that
+    spelling's share of the proposals' combined likelihood."""
+    proposals = word_proposals(seg, scores, frames, free, prior)
+    if not proposals:
+        return free
+    totals = np.array([p.decoder + reader_weight * p.reader for p in proposals])
+    best = int(np.argmax(totals))
+    share = float(np.exp(totals[best] - np.logaddexp.reduce(totals)))
+    chosen = proposals[best].word
+    # Keep the decoder's lattice share in the confidence: a reading both readers
+    # doubt, or that only wins by a hair, should look doubtful.
+    lattice = free.confidence if chosen.text == free.text else min(free.confidence, 1.0 - free.confidence)
+    confidence = float(np.sqrt(share * max(lattice, 1e-6)))
+    return DecodedWord(chosen.chars, chosen.score, None, confidence_override=confidence)
+
+
+def word_proposals(
+    seg: Segmentation, scores: FoldedScores, frames: FoldedFrames, free: DecodedWord, prior: LetterPrior | None
+) -> list[Proposal]:
+    texts = [free.text] if free.chars else []
+    for text, _ in beam_readings(frames, keep=BEAM_READINGS):
+        # Words are split at gaps before either reader sees them: a space the reader
+        # hears inside a word is a wide letter gap.
+        text = text.replace(" ", "")
+        if text and text not in texts:
+            texts.append(text)
+    proposals = []
+    for text in texts:
+        if text == free.text:
+            decoder, chars = free.score, free.chars
+        else:
+            decoder, chars = score_spelling(seg, scores, text, prior)
+        if not np.isfinite(decoder):
+            continue
+        reader = ctc_log_likelihood(frames, text)
+        if np.isfinite(reader):
+            proposals.append(Proposal(text, decoder, reader, DecodedWord(chars, decoder)))
+    return proposals

@@ -1,0 +1,244 @@
+"""A second reader for a line or word: a CTC sequence model that reads the whole ink
+strip at once, so it sees letters in their context and needs no character cuts.
+
+The segmentation-by-recognition decoder proposes spellings with character boxes; this
+reader scores any spelling, `log P(text | strip)`, by the CTC forward algorithm, and
+proposes its own best path. `decode.choose_spelling` weighs the two.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .charsets import Charset
+
+LINE_HEIGHT = 32
+PAD = 2  # blank rows above and below the ink, so strokes never touch the edge
+DOWNSAMPLE = 4  # input columns per output frame
+BLANK = 0  # CTC blank is class 0; characters follow in `alphabet` order
+MIN_WIDTH = 16
+
+
+def normalize_strip(ink: np.ndarray, height: int = LINE_HEIGHT) -> np.ndarray:
+    """Binary ink (255 = ink) of one line or word -> float32 (height, w) in [0, 1],
+    ink tight between PAD rows, aspect ratio kept, width a multiple of DOWNSAMPLE."""
+    ys, xs = np.nonzero(ink)
+    if ys.size == 0:
+        return np.zeros((height, MIN_WIDTH), np.float32)
+    crop = (ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 0).astype(np.float32)
+    h, w = crop.shape
+    scale = (height - 2 * PAD) / h
+    new_w = max(1, int(round(w * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    body = cv2.resize(crop, (new_w, height - 2 * PAD), interpolation=interp)
+    width = max(MIN_WIDTH, -(-(new_w + 2 * PAD) // DOWNSAMPLE) * DOWNSAMPLE)
+    out = np.zeros((height, width), np.float32)
+    out[PAD : PAD + body.shape[0], PAD : PAD + new_w] = body
+    return out
+
+
+def frames_for_width(width: int) -> int:
+    return width // DOWNSAMPLE
+
+
+def pad_batch(strips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Strips of different widths -> (N, H, W, 1) zero-padded batch and frame counts."""
+    width = max(s.shape[1] for s in strips)
+    batch = np.zeros((len(strips), strips[0].shape[0], width, 1), np.float32)
+    for i, s in enumerate(strips):
+        batch[i, :, : s.shape[1], 0] = s
+    return batch, np.array([frames_for_width(s.shape[1]) for s in strips], np.int32)
+
+
+@dataclass
+class FoldedFrames:
+    """Per-frame log-probabilities over a charset: column 0 is the blank, column k+1
+    is `symbols[k]`."""
+
+    log_probs: np.ndarray  # (T, 1 + len(symbols))
+    symbols: list[str]
+
+    def index_of(self, ch: str) -> int | None:
+        try:
+            return self.symbols.index(ch) + 1
+        except ValueError:
+            return None
+
+
+def fold_frames(probs: np.ndarray, alphabet: list[str], charset: Charset) -> FoldedFrames:
+    """(T, 1 + len(alphabet)) softmax -> log-probabilities over the blank and the
+    charset's characters: case variants and look-alikes add up, as for glyphs. Mass on
+    characters the field cannot hold is dropped and the rest renormalised."""
+    symbols = sorted({f for a in alphabet if (f := charset.fold(a)) is not None})
+    column = {s: i + 1 for i, s in enumerate(symbols)}
+    folded = np.zeros((probs.shape[0], len(symbols) + 1), np.float64)
+    folded[:, 0] = probs[:, BLANK]
+    for k, label in enumerate(alphabet):
+        target = charset.fold(label)
+        if target is not None:
+            folded[:, column[target]] += probs[:, k + 1]
+    folded /= np.maximum(folded.sum(axis=1, keepdims=True), 1e-12)
+    return FoldedFrames(np.log(np.maximum(folded, 1e-12)), symbols)
+
+
+def ctc_log_likelihood(frames: FoldedFrames, text: str) -> float:
+    """log P(text | strip) summed over all CTC alignments (the forward algorithm).
+    -inf when the text holds a character the charset has no column for."""
+    lp = frames.log_probs
+    labels = []
+    for ch in text:
+        k = frames.index_of(ch)
+        if k is None:
+            return -np.inf
+        labels.append(k)
+    t_max = lp.shape[0]
+    if not labels:
+        return float(lp[:, BLANK].sum())
+    ext = [BLANK]
+    for k in labels:
+        ext += [k, BLANK]
+    s_len = len(ext)
+    ext_arr = np.array(ext)
+    # A label may skip the blank before it unless it repeats the label two steps back.
+    can_skip = np.zeros(s_len, bool)
+    can_skip[2:] = (ext_arr[2:] != BLANK) & (ext_arr[2:] != ext_arr[:-2])
+    alpha = np.full(s_len, -np.inf)
+    alpha[0] = lp[0, BLANK]
+    if s_len > 1:
+        alpha[1] = lp[0, ext[1]]
+    for t in range(1, t_max):
+        prev = alpha
+        stay = prev
+        step = np.concatenate([[-np.inf], prev[:-1]])
+        skip = np.where(can_skip, np.concatenate([[-np.inf, -np.inf], prev[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(stay, step), skip) + lp[t, ext_arr]
+    tail = alpha[-1] if s_len == 1 else np.logaddexp(alpha[-1], alpha[-2])
+    return float(tail)
+
+
+def best_path(frames: FoldedFrames) -> tuple[str, list[tuple[int, int]]]:
+    """Greedy CTC reading and, for each character, the frames (first, last) it held."""
+    best = frames.log_probs.argmax(axis=1)
+    text, spans = [], []
+    prev = BLANK
+    for t, k in enumerate(best):
+        if k != BLANK and k != prev:
+            text.append(frames.symbols[k - 1])
+            spans.append((t, t))
+        elif k != BLANK and k == prev and spans:
+            spans[-1] = (spans[-1][0], t)
+        prev = k
+    return "".join(text), spans
+
+
+def beam_readings(frames: FoldedFrames, width: int = 8, keep: int = 5) -> list[tuple[str, float]]:
+    """The `keep` likeliest readings by CTC prefix beam search, with log-likelihoods."""
+    lp = frames.log_probs
+    # prefix -> [log P ending in blank, log P ending in a character]
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -np.inf]}
+    for t in range(lp.shape[0]):
+        row = lp[t]
+        # Only characters with some chance at this frame can extend a prefix.
+        likely = [k for k in np.argsort(row)[::-1][:6] if k != BLANK and row[k] > -12.0]
+        grown: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (pb, pc) in beams.items():
+            total = np.logaddexp(pb, pc)
+            _add(grown, prefix, total + row[BLANK], -np.inf)
+            if prefix:
+                _add(grown, prefix, -np.inf, pc + row[prefix[-1]])  # the last character goes on
+            for k in likely:
+                # A repeated character needs a blank between its two copies.
+                came_from = pb if prefix and prefix[-1] == k else total
+                _add(grown, (*prefix, k), -np.inf, came_from + row[k])
+        ranked = sorted(grown.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:width]
+        beams = dict(ranked)
+    out = [("".join(frames.symbols[k - 1] for k in p), float(np.logaddexp(*v))) for p, v in beams.items()]
+    return sorted(out, key=lambda r: -r[1])[:keep]
+
+
+def _add(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], blank: float, char: float) -> None:
+    current = beams.setdefault(prefix, [-np.inf, -np.inf])
+    current[0] = np.logaddexp(current[0], blank)
+    current[1] = np.logaddexp(current[1], char)
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    version: str
+    alphabet: list[str]
+    height: int
+
+
+class SequenceReader:
+    """A trained reader directory (`model.keras` + `meta.json`), loaded lazily once
+    per process, called on whole batches of strips."""
+
+    def __init__(self, model_dir: str | Path):
+        self.model_dir = Path(model_dir)
+        meta = json.loads((self.model_dir / "meta.json").read_text())
+        self.info = ReaderInfo(meta["version"], list(meta["alphabet"]), int(meta.get("height", LINE_HEIGHT)))
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.info.version
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                from .classify import configure_tensorflow_threads
+
+                configure_tensorflow_threads()
+                import keras
+
+                self._model = keras.models.load_model(self.model_dir / "model.keras", compile=False)
+        return self._model
+
+    def frame_probs(self, strips: list[np.ndarray], batch_width: int = 4096) -> list[np.ndarray]:
+        """Normalised strips -> per strip (frames, 1 + len(alphabet)) softmax rows.
+        Strips of similar width go through the model together."""
+        if not strips:
+            return []
+        model = self._load()
+        order = sorted(range(len(strips)), key=lambda i: strips[i].shape[1])
+        out: list[np.ndarray | None] = [None] * len(strips)
+        group: list[int] = []
+
+        def run(indices: list[int]) -> None:
+            batch, frames = pad_batch([strips[i] for i in indices])
+            logits = np.asarray(model(batch, training=False), np.float64)
+            logits -= logits.max(axis=-1, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=-1, keepdims=True)
+            for row, i in enumerate(indices):
+                out[i] = probs[row, : frames[row]].astype(np.float32)
+
+        for i in order:
+            widest = strips[i].shape[1]
+            if group and widest * (len(group) + 1) > batch_width * 8:
+                run(group)
+                group = []
+            group.append(i)
+        if group:
+            run(group)
+        return out  # type: ignore[return-value]
+
+
+_cache: dict[Path, SequenceReader] = {}
+_cache_lock = threading.Lock()
+
+
+def get_reader(model_dir: str | Path) -> SequenceReader:
+    """One reader per model directory per process."""
+    key = Path(model_dir).resolve()
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = SequenceReader(key)
+        return _cache[key]

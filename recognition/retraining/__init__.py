@@ -1,0 +1,1 @@
+"""Retraining from reviewers' corrections: runs as model versions, their data and decisions."""

@@ -1,0 +1,66 @@
+"""Labelled samples -> training arrays: each page is prepared once and the crops of all
+its character samples are cut as recognition cut them (recognition/pipeline/crops.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+import numpy as np
+
+from training.finetune import Feedback
+
+from .. import selectors
+from ..models import LabeledSample
+from ..pipeline import Box, UnreadableImage, decode_image
+from ..pipeline.crops import glyph_crops
+
+logger = logging.getLogger(__name__)
+
+
+def current_samples():
+    """The samples training uses: the latest label of every box."""
+    return LabeledSample.objects.filter(superseded=False)
+
+
+def feedback_sets() -> tuple[Feedback, Feedback, dict]:
+    """(training crops, held-out crops, counts). Character samples become crops; word
+    samples whose segmentation did not match their text stay at word level (counted)."""
+    chars = current_samples().filter(kind=LabeledSample.Kind.CHAR).select_related("page").order_by("page_id", "id")
+    by_page = defaultdict(list)
+    for sample in chars:
+        by_page[sample.page_id].append(sample)
+    train, hold = ([], [], []), ([], [], [])  # crops, labels, character sets
+    unreadable = empty = 0
+    for samples in by_page.values():
+        page = samples[0].page
+        try:
+            gray = decode_image(selectors.read_page_bytes(page))
+        except (UnreadableImage, OSError):
+            logger.warning("page %s: image unreadable, %d samples skipped", page.pk, len(samples))
+            unreadable += len(samples)
+            continue
+        crops = glyph_crops(gray, page.layout, [Box(*s.bbox) for s in samples])
+        for sample, crop in zip(samples, crops):
+            if crop is None:
+                empty += 1
+                continue
+            xs, labels, charsets = hold if sample.holdout else train
+            xs.append(crop)
+            labels.append(sample.new_text)
+            charsets.append(page.charset)
+    words = current_samples().filter(kind=LabeledSample.Kind.WORD).exclude(new_text="")
+    counts = {
+        "feedback_pages": len(by_page),
+        "char_samples": len(train[1]) + len(hold[1]),
+        "char_samples_holdout": len(hold[1]),
+        "char_samples_without_ink": empty,
+        "char_samples_unreadable_page": unreadable,
+        "word_samples": words.count(),
+        "word_samples_kept_at_word_level": words.filter(derived__isnull=True).count(),
+    }
+    return _feedback(*train), _feedback(*hold), counts
+
+
+def _feedback(xs: list[np.ndarray], labels: list[str], charsets: list[str]) -> Feedback:
+    return Feedback(np.stack(xs), labels, charsets) if xs else Feedback.empty()

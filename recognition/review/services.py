@@ -1,0 +1,330 @@
+"""Every write a reviewer makes: correct a word or a character, merge or split
+characters, mark a box as not text. Each change updates the page's text at once and is
+stored as a LabeledSample with its provenance; re-running a page re-applies them."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Glyph, Job, LabeledSample, Line, Word
+from ..pipeline import Box
+
+# A correction is re-applied to the box of a new reading that overlaps it this much;
+# a merge or a split only where the new reading already cut the ink the same way.
+REAPPLY_IOU = 0.5
+REAPPLY_IOU_SEGMENTATION = 0.7
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be made as asked (answered with 400)."""
+
+
+def is_holdout_page(page_id: int) -> bool:
+    """A fixed share of pages is kept out of training to measure new model versions.
+    By page, not by sample, so letters of one writer never sit on both sides."""
+    share = settings.HWR_FEEDBACK_HOLDOUT_PERCENT
+    return zlib.crc32(f"page-{page_id}".encode()) % 100 < share
+
+
+@dataclass
+class _Provenance:
+    job: Job
+    user: object
+    when: object
+
+    def sample(self, *, kind, source, box, old, new, word=None, glyph=None, derived_from=None) -> LabeledSample:
+        page_id = self.job.page_id
+        return LabeledSample(
+            kind=kind, source=source, page_id=page_id, job=self.job, word=word, glyph=glyph,
+            model_version_id=self.job.model_version_id, model_version_name=self.job.model_version_name,
+            x=box[0], y=box[1], w=box[2], h=box[3], old_text=old[:2000], new_text=new[:2000],
+            created_by=self.user, derived_from=derived_from, holdout=is_holdout_page(page_id),
+        )
+
+
+def _provenance(job: Job, user) -> _Provenance:
+    return _Provenance(job, user if getattr(user, "is_authenticated", False) else None, timezone.now())
+
+
+def _mark_corrected(obj, text: str, prov: _Provenance) -> None:
+    if obj.corrected_at is None:
+        obj.original_text = obj.text
+    obj.text = text
+    obj.confidence = 1.0  # a person read it
+    obj.corrected_by = prov.user
+    obj.corrected_at = prov.when
+
+
+def _supersede(**box_owner) -> None:
+    LabeledSample.objects.filter(superseded=False, **box_owner).update(superseded=True)
+
+
+def _clean_word_text(text: str) -> str:
+    text = " ".join(str(text).split())
+    if not text:
+        raise CorrectionError("The text is empty; mark the box as not text instead.")
+    if len(text) > 2000:
+        raise CorrectionError("The text is too long.")
+    return text
+
+
+def _clean_char_text(text: str) -> str:
+    text = str(text).strip()
+    if len(text) != 1:
+        raise CorrectionError("A character's label is exactly one character.")
+    return text
+
+
+def _text_glyphs(word: Word) -> list[Glyph]:
+    return list(word.glyphs.filter(not_text=False).order_by("order"))
+
+
+def _lock_word(word_id: int) -> Word:
+    return Word.objects.select_for_update().select_related("line__job").get(pk=word_id)
+
+
+@transaction.atomic
+def correct_word(word: Word, text: str, user) -> Word:
+    """Set a word's text. When the word has as many characters as the new text has
+    letters, each character takes its letter and becomes a character sample; otherwise
+    the correction is kept at word level. Saving the same text confirms the reading."""
+    text = _clean_word_text(text)
+    word = _lock_word(word.pk)
+    prov = _provenance(word.line.job, user)
+    _supersede(word=word)
+    word_sample = prov.sample(kind=LabeledSample.Kind.WORD, source=LabeledSample.Source.WORD_EDIT,
+                              box=word.bbox, old=word.text, new=text, word=word)
+    word_sample.save()
+    glyphs = _text_glyphs(word)
+    letters = [ch for ch in text if not ch.isspace()]
+    if len(letters) == len(glyphs):
+        samples = []
+        for glyph, letter in zip(glyphs, letters):
+            _supersede(glyph=glyph)
+            samples.append(prov.sample(kind=LabeledSample.Kind.CHAR, source=LabeledSample.Source.WORD_EDIT,
+                                       box=glyph.bbox, old=glyph.text, new=letter, word=word, glyph=glyph,
+                                       derived_from=word_sample))
+            _mark_corrected(glyph, letter, prov)
+        LabeledSample.objects.bulk_create(samples)
+        Glyph.objects.bulk_update(glyphs, ["text", "original_text", "confidence", "corrected_by", "corrected_at"])
+    _mark_corrected(word, text, prov)
+    word.not_text = False
+    word.save()
+    refresh_texts(word.line)
+    return word
+
+
+def _lock_glyph(glyph_id: int) -> Glyph:
+    return Glyph.objects.select_for_update().select_related("word__line__job").get(pk=glyph_id)
+
+
+def _follow_glyphs(word: Word, before: list[Glyph]) -> None:
+    """After a character changed, the word reads its characters again, unless the
+    word carries a word-level correction that its characters do not spell."""
+    if word.text != "".join(g.text for g in before):
+        return
+    word.text = "".join(g.text for g in _text_glyphs(word))
+    word.save(update_fields=["text"])
+
+
+@transaction.atomic
+def correct_char(glyph: Glyph, text: str, user) -> Glyph:
+    text = _clean_char_text(text)
+    glyph = _lock_glyph(glyph.pk)
+    word = glyph.word
+    before = _text_glyphs(word)
+    prov = _provenance(word.line.job, user)
+    _supersede(glyph=glyph)
+    prov.sample(kind=LabeledSample.Kind.CHAR, source=LabeledSample.Source.CHAR_EDIT, box=glyph.bbox,
+                old=glyph.text, new=text, word=word, glyph=glyph).save()
+    _mark_corrected(glyph, text, prov)
+    glyph.not_text = False
+    glyph.save()
+    _follow_glyphs(word, before)
+    refresh_texts(word.line)
+    return glyph
+
+
+@transaction.atomic
+def set_not_text(obj: Word | Glyph, user, not_text: bool = True) -> Word | Glyph:
+    """Take a word or character out of the text (a stroke, a stain, a printed label), or
+    put it back. A character marked so becomes a "not a character" sample."""
+    is_word = isinstance(obj, Word)
+    obj = _lock_word(obj.pk) if is_word else _lock_glyph(obj.pk)
+    word = obj if is_word else obj.word
+    before = [] if is_word else _text_glyphs(word)
+    prov = _provenance(word.line.job, user)
+    owner = {"word": obj, "kind": LabeledSample.Kind.WORD} if is_word else {"glyph": obj}
+    if not not_text:
+        owner["source"] = LabeledSample.Source.NOT_TEXT  # the label it had before stands again
+    _supersede(**owner)
+    if not_text:
+        prov.sample(kind=LabeledSample.Kind.WORD if is_word else LabeledSample.Kind.CHAR,
+                    source=LabeledSample.Source.NOT_TEXT, box=obj.bbox, old=obj.text, new="", word=word,
+                    glyph=None if is_word else obj).save()
+    obj.not_text = not_text
+    obj.corrected_by, obj.corrected_at = prov.user, prov.when
+    obj.save()
+    if not is_word:
+        _follow_glyphs(word, before)
+    refresh_texts(word.line)
+    return obj
+
+
+@transaction.atomic
+def merge_chars(first: Glyph, second: Glyph, text: str, user) -> Glyph:
+    """Two neighbouring characters of one word become one box with one label."""
+    text = _clean_char_text(text)
+    first, second = _lock_glyph(first.pk), _lock_glyph(second.pk)
+    if first.word_id != second.word_id or first.pk == second.pk:
+        raise CorrectionError("Only two different characters of the same word can be merged.")
+    if first.order > second.order:
+        first, second = second, first
+    word = first.word
+    between = word.glyphs.filter(order__gt=first.order, order__lt=second.order, not_text=False).exists()
+    if between:
+        raise CorrectionError("Only neighbouring characters can be merged.")
+    before = _text_glyphs(word)
+    prov = _provenance(word.line.job, user)
+    box = Box(*first.bbox).union(Box(*second.bbox))
+    _supersede(glyph=first)
+    _supersede(glyph=second)
+    prov.sample(kind=LabeledSample.Kind.CHAR, source=LabeledSample.Source.MERGE, box=box.as_list(),
+                old=first.text + second.text, new=text, word=word, glyph=first).save()
+    was_corrected = first.is_corrected
+    _mark_corrected(first, text, prov)
+    if not was_corrected:
+        first.original_text = first.original_text + second.text
+    first.x, first.y, first.w, first.h = box.as_list()
+    first.not_text = False
+    first.save()
+    second.delete()
+    _follow_glyphs(word, before)
+    refresh_texts(word.line)
+    return first
+
+
+@transaction.atomic
+def split_char(glyph: Glyph, texts: list[str], user, at: int | None = None) -> list[Glyph]:
+    """Cut a character box in two at page column `at` (its middle by default); each
+    part takes its own label."""
+    if len(texts) != 2:
+        raise CorrectionError("A split needs two labels, one for each part.")
+    left_text, right_text = (_clean_char_text(t) for t in texts)
+    glyph = _lock_glyph(glyph.pk)
+    word = glyph.word
+    x0, x1 = glyph.x, glyph.x + glyph.w
+    at = int(at) if at is not None else x0 + glyph.w // 2
+    if not x0 < at < x1:
+        raise CorrectionError("The cut must fall inside the character's box.")
+    before = _text_glyphs(word)
+    prov = _provenance(word.line.job, user)
+    _supersede(glyph=glyph)
+    # Make room after this character; one by one from the end keeps (word, order) unique.
+    for later in word.glyphs.filter(order__gt=glyph.order).order_by("-order"):
+        later.order += 1
+        later.save(update_fields=["order"])
+    right = Glyph(word=word, order=glyph.order + 1, x=at, y=glyph.y, w=x1 - at, h=glyph.h, text=right_text,
+                  confidence=1.0, original_text=glyph.text, corrected_by=prov.user, corrected_at=prov.when)
+    right.save()
+    old = glyph.text
+    _mark_corrected(glyph, left_text, prov)
+    glyph.w = at - x0
+    glyph.not_text = False
+    glyph.save()
+    LabeledSample.objects.bulk_create([
+        prov.sample(kind=LabeledSample.Kind.CHAR, source=LabeledSample.Source.SPLIT, box=part.bbox, old=old,
+                    new=part.text, word=word, glyph=part)
+        for part in (glyph, right)
+    ])
+    _follow_glyphs(word, before)
+    refresh_texts(word.line)
+    return [glyph, right]
+
+
+def refresh_texts(line: Line) -> None:
+    """A line reads its words, a job its lines: what the API and the admin show."""
+    words = line.words.filter(not_text=False).order_by("order")
+    line.text = " ".join(w.text for w in words if w.text)[:2000]
+    line.save(update_fields=["text"])
+    job = Job.objects.get(pk=line.job_id)
+    job.text = "\n".join(Line.objects.filter(job=job).order_by("order").values_list("text", flat=True))
+    job.save(update_fields=["text"])
+
+
+def _best_match(box: Box, rows, threshold: float = REAPPLY_IOU) -> object | None:
+    best, best_iou = None, threshold
+    for row in rows:
+        iou = box.iou(Box(*row.bbox))
+        if iou >= best_iou:
+            best, best_iou = row, iou
+    return best
+
+
+def _spelling(word: Word, glyphs: list[Glyph]) -> str:
+    return "".join(g.text for g in sorted((g for g in glyphs if g.word_id == word.pk and not g.not_text),
+                                          key=lambda g: g.order))
+
+
+def reapply_corrections(job: Job) -> int:
+    """Carry a page's corrections over to a new reading of it: each current correction
+    goes to the word or character whose box overlaps its own (IoU >= 0.5). Corrections
+    with no counterpart stay as samples. Returns how many were applied."""
+    samples = list(
+        LabeledSample.objects.filter(page_id=job.page_id, superseded=False, derived_from__isnull=True)
+        .select_related("created_by").order_by("created", "id")
+    )
+    if not samples:
+        return 0
+    words = list(Word.objects.filter(line__job=job))
+    glyphs = list(Glyph.objects.filter(word__line__job=job))
+    touched_words: dict[int, Word] = {}
+    touched_glyphs: dict[int, Glyph] = {}
+    applied = 0
+    for sample in samples:
+        box = Box(*sample.bbox)
+        prov = _Provenance(job, sample.created_by, sample.created)
+        if sample.kind == LabeledSample.Kind.WORD:
+            word = _best_match(box, words)
+            if word is None:
+                continue
+            if sample.source == LabeledSample.Source.NOT_TEXT:
+                word.not_text = True
+                word.corrected_by, word.corrected_at = prov.user, prov.when
+            else:
+                letters = [ch for ch in sample.new_text if not ch.isspace()]
+                own = sorted((g for g in glyphs if g.word_id == word.pk and not g.not_text), key=lambda g: g.order)
+                if len(letters) == len(own):
+                    for glyph, letter in zip(own, letters):
+                        _mark_corrected(glyph, letter, prov)
+                        touched_glyphs[glyph.pk] = glyph
+                _mark_corrected(word, sample.new_text, prov)
+            touched_words[word.pk] = word
+        else:
+            segmentation = sample.source in (LabeledSample.Source.MERGE, LabeledSample.Source.SPLIT)
+            glyph = _best_match(box, glyphs, REAPPLY_IOU_SEGMENTATION if segmentation else REAPPLY_IOU)
+            if glyph is None:
+                continue
+            word = next(w for w in words if w.pk == glyph.word_id)
+            follows = word.text == _spelling(word, glyphs)
+            if sample.source == LabeledSample.Source.NOT_TEXT:
+                glyph.not_text = True
+                glyph.corrected_by, glyph.corrected_at = prov.user, prov.when
+            else:
+                _mark_corrected(glyph, sample.new_text, prov)
+            if follows:  # as in the review: a word that its characters spell reads them again
+                word.text = _spelling(word, glyphs)
+            touched_glyphs[glyph.pk] = glyph
+            touched_words.setdefault(word.pk, word)
+        applied += 1
+    fields = ["text", "original_text", "confidence", "corrected_by", "corrected_at", "not_text"]
+    Glyph.objects.bulk_update(list(touched_glyphs.values()), fields)
+    Word.objects.bulk_update(list(touched_words.values()), fields)
+    for line in Line.objects.filter(pk__in={w.line_id for w in touched_words.values()}):
+        refresh_texts(line)
+    return applied
