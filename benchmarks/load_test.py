@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,23 +33,9 @@ from pathlib import Path
 
 import requests
 
+from recognition.localnet import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on port {port}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -167,7 +152,7 @@ def main(argv=None) -> int:
     try:
         start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                         "--appendonly", "no"])
-        wait_port(redis_port, 20)
+        wait_for_port(redis_port, 20)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
 
         os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MEDIA_ROOT", "HWR_VAR_DIR")})
@@ -193,7 +178,7 @@ def main(argv=None) -> int:
             start(f"worker-{k}", [sys.executable, "-m", "celery", "-A", "hwr_site", "worker", "-Q", queue,
                                   "--concurrency", "1", "--hostname", f"load{k}@%h", "--loglevel", "INFO",
                                   "--without-gossip", "--without-mingle"])
-        wait_port(web_port, 60)
+        wait_for_port(web_port, 60)
         base = f"http://127.0.0.1:{web_port}"
         image = sample_image()
         statuses, lock = Counter(), threading.Lock()

@@ -88,12 +88,14 @@ def train_from_feedback(self, version_id: int) -> None:
         return
     try:
         feedback, holdout, counts = samples.feedback_sets()
+        words, word_holdout, word_counts = samples.word_feedback_sets()
         meta = finetune(
             Path(version.parent.path), Path(version.path), version.name, feedback, holdout,
             Path(settings.HWR_DATA_DIR) / "emnist" / "emnist-byclass.npz", FinetuneConfig(**version.options),
             progress=lambda p: retraining.record_training_progress(version_id, p),
+            words=words, word_holdout=word_holdout,
         )
-        retraining.finish_training(version_id, meta, counts)
+        retraining.finish_training(version_id, meta, {**counts, **word_counts})
     except SoftTimeLimitExceeded:
         logger.warning("training run %s hit its time limit", version_id)
         retraining.fail_training(version_id, "The training run took longer than its time limit.")

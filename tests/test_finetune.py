@@ -11,7 +11,7 @@ import pytest
 from training.finetune import Feedback, FinetuneConfig, augment_feedback, finetune, is_not_worse, label_masks
 
 TINY = FinetuneConfig(epochs=2, base_samples=300, segmenter_words=0, feedback_copies=2, validation_samples=200,
-                      batch_size=64, learning_rate=1e-3)
+                      batch_size=64, learning_rate=1e-3, reader_epochs=0)
 
 
 def test_a_label_means_every_class_that_reads_as_it_in_its_field():

@@ -20,7 +20,8 @@ from training.finetune import is_not_worse
 pytestmark = pytest.mark.django_db
 
 TINY = {"epochs": 1, "base_samples": 200, "segmenter_words": 0, "feedback_copies": 1, "validation_samples": 100,
-        "batch_size": 64}
+        "batch_size": 64, "reader_epochs": 1, "reader_base_fields": 64, "reader_feedback_copies": 1,
+        "reader_validation_fields": 32}
 
 
 @pytest.fixture
@@ -133,6 +134,12 @@ def test_a_run_learns_from_corrections_and_is_recorded(alice, alice_client, staf
     assert json.loads((Path(body_path := ModelVersion.objects.get(pk=run.id).path) / "meta.json").read_text())[
         "version"] == run.name
     assert Path(body_path).parent == tmp_path / "models"
+    if (Path(parent.path) / "reader").exists():
+        # The version's sequence reader learnt from the corrected words too.
+        reader_meta = json.loads((Path(body_path) / "reader" / "meta.json").read_text())
+        assert reader_meta["parent"] and reader_meta["data"]["feedback_words"] + reader_meta["data"][
+            "holdout_words"] == body["data"]["word_strips"] + body["data"]["word_strips_holdout"] > 0
+        assert "feedback_holdout" in body["metrics"]["reader"]
     for figure in ("curves_url", "confusion_url"):
         image = staff_client.get(body[figure])
         assert image.status_code == 200 and image["Content-Type"] == "image/png"

@@ -54,3 +54,29 @@ def test_agreement_is_more_confident_than_disagreement():
     disputed = combine_readings(seg, scores, reader_frames("CARA"), free)
     assert agreed.text == "CAKA"
     assert agreed.confidence > disputed.confidence
+
+
+def silent_frames(n: int = 12) -> FoldedFrames:
+    """A reader sure it hears nothing (print, a stray mark)."""
+    probs = np.full((n, len(SYMBOLS) + 1), 0.001)
+    probs[:, 0] = 1 - 0.001 * len(SYMBOLS)
+    return FoldedFrames(np.log(probs), SYMBOLS)
+
+
+def test_ink_both_readers_doubt_is_no_word():
+    seg = segmentation([(0, 20), (30, 50)])
+    probs = probabilities(seg, {(0, 1): {"C": 0.3, REJECT: 0.7}, (1, 2): {"A": 0.3, REJECT: 0.7}})
+    scores = fold_to_charset(probs, CLASSES, parse_charset("upper"))
+    free = decode_word(seg, scores)
+    assert free.text  # skipping letter-sized ink is dear, so the glyph decoder alone reads something
+    assert combine_readings(seg, scores, silent_frames(), free).text == ""
+
+
+
+def test_a_lexicon_word_the_image_supports_wins():
+    seg, scores, free = glyph_decoding({"K": 0.5, "R": 0.4, REJECT: 0.1})
+    frames = reader_frames("CAKA", sure=0.6)
+    assert combine_readings(seg, scores, frames, free).text == "CAKA"
+    assert combine_readings(seg, scores, frames, free, vocabulary=["CARA", "ZOE"]).text == "CARA"
+    # A word the image does not support is not forced on it.
+    assert combine_readings(seg, scores, frames, free, vocabulary=["RACK"]).text == "CAKA"

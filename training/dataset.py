@@ -15,6 +15,7 @@ from recognition.pipeline.normalize import normalize_glyph
 from .augment import scan_like
 from .data import Emnist
 from .font_glyphs import font_glyph_set
+from .letterforms import VARIANTS, variant_glyph
 from .segmenter_crops import compose_word, label_candidates
 from .synth import fragment, hyphen, merged_pair, scribble
 
@@ -113,6 +114,14 @@ def _segmenter_chunk(args) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(xs), np.asarray(ys, np.int64)
 
 
+def _variant_chunk(args) -> tuple[np.ndarray, np.ndarray]:
+    """Scan-like copies of European letter shapes EMNIST lacks (French M, barred J)."""
+    letters, labels, seed = args
+    rng = np.random.default_rng(seed)
+    xs = [scan_like(variant_glyph(ch, rng), rng) for ch in letters]
+    return np.stack(xs), np.asarray(labels, np.int64)
+
+
 def _workers() -> int:
     return max(1, int(os.environ.get("HWR_DATA_WORKERS", os.cpu_count() or 1)))
 
@@ -123,12 +132,13 @@ def _chunks(array: np.ndarray, n: int) -> list[np.ndarray]:
 
 def build_training_arrays(
     emnist: Emnist, indices: np.ndarray, copies: int, synthetic_share: float, seed: int, dash_share: float = 0.15,
-    segmenter_words: int = 0, font_copies: int = 0,
+    segmenter_words: int = 0, font_copies: int = 0, variant_samples: int = 0,
 ) -> Arrays:
     """One clean copy of every training glyph, `copies` scan-like copies, and synthetic
     reject and dash samples making up `synthetic_share` of that; then, optionally,
     crops cut by our segmenter from `segmenter_words` generated words and `font_copies`
-    scan-like copies of every handwriting-font glyph."""
+    scan-like copies of every handwriting-font glyph, and `variant_samples` of each
+    letter shape in `letterforms.VARIANTS`."""
     global _images, _labels, _fonts
     _images, _labels = emnist.images, emnist.labels
     if font_copies:
@@ -169,6 +179,14 @@ def build_training_arrays(
             jobs = [(idx, int(rng.integers(2**31))) for idx in _chunks(repeated, workers * 4)]
             xs += list(pool.map(_font_chunk, jobs))
             ys.append(font_labels[repeated])
+        if variant_samples:
+            letters = [ch for ch in VARIANTS for _ in range(variant_samples)]
+            labels = [emnist.mapping.index(ch) for ch in letters]
+            jobs = [(letters[i::workers * 2], labels[i::workers * 2], int(rng.integers(2**31)))
+                    for i in range(workers * 2)]
+            for sx, sy in pool.map(_variant_chunk, jobs):
+                xs.append(sx)
+                ys.append(sy)
     return Arrays(np.concatenate(xs), np.concatenate(ys).astype(np.int64))
 
 

@@ -27,12 +27,15 @@ from recognition.pipeline.letter_model import END, START, SYMBOLS, default_lette
 from recognition.pipeline.preprocess import prepare_field
 from recognition.pipeline.sequence import normalize_strip
 
+from .letterforms import VARIANTS, variant_glyph
 from .synthetic_pages import FONT_DIRS
 
 WORD_LISTS = [Path("/usr/share/dict/french"), Path("/usr/share/dict/american-english")]
 ALPHABET = list(string.digits + string.ascii_uppercase + string.ascii_lowercase + "-' ")
 LABEL_TEXTS = ["NOM :", "NOM:", "PRENOM :", "PRENOM:", "PRÉNOM :", "Nom :", "Prénom :", "NOM DE NAISSANCE :", "NOM"]
 PRINT_FONTS = ("DejaVuSans-Bold", "DejaVuSans.", "DejaVuSansCondensed", "LiberationSans")
+# Share of M and J drawn in the European shapes EMNIST lacks (letterforms.py).
+VARIANT_SHARE = 0.35
 SMALL = set("acemnorsuvwxz")  # x-height letters
 DESCENDERS = set("gjpqy")
 
@@ -45,8 +48,11 @@ class GlyphBank:
         self.by_char = {ch: np.nonzero(labels == k)[0] for k, ch in enumerate(mapping)}
 
     def glyph(self, ch: str, rng: np.random.Generator) -> np.ndarray:
-        pool = self.by_char[ch]
-        img = self.images[pool[rng.integers(len(pool))]]
+        if ch in VARIANTS and rng.random() < VARIANT_SHARE:
+            img = variant_glyph(ch, rng)
+        else:
+            pool = self.by_char[ch]
+            img = self.images[pool[rng.integers(len(pool))]]
         ys, xs = np.nonzero(img > 40)
         return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
@@ -242,9 +248,16 @@ def printed(text: str, cap: float, rng: np.random.Generator) -> np.ndarray:
     return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if ys.size else arr
 
 
-def compose_field(text: str, bank: GlyphBank, rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, float]]:
-    """A gray field image at scan size with the handwriting and some clutter; returns
-    it and the handwriting's horizontal extent (x0, x1) in its pixels."""
+@dataclass
+class ComposedField:
+    page: np.ndarray  # bright ink on black, at drawing scale
+    x0: float  # the handwriting's horizontal extent
+    x1: float
+    label_x0: float | None  # where a printed label begins, if the field has one
+
+
+def compose_field(text: str, bank: GlyphBank, rng: np.random.Generator) -> ComposedField:
+    """A field at drawing scale with the handwriting and some clutter."""
     layout = random_layout(rng)
     ink = write_line(text, bank, layout, rng)
     ys, xs = np.nonzero(ink > 60)
@@ -254,7 +267,7 @@ def compose_field(text: str, bank: GlyphBank, rng: np.random.Generator) -> tuple
     cap = layout.cap
     margin_top, margin_bottom = cap * rng.uniform(0.15, 0.9), cap * rng.uniform(0.15, 0.7)
     left = cap * rng.uniform(0.2, 1.5)
-    label = None
+    label, label_x0 = None, None
     if rng.random() < 0.4:
         label = printed(LABEL_TEXTS[rng.integers(len(LABEL_TEXTS))], cap * rng.uniform(0.45, 0.8), rng)
         left += label.shape[1] + cap * rng.uniform(0.4, 3.0)
@@ -271,6 +284,7 @@ def compose_field(text: str, bank: GlyphBank, rng: np.random.Generator) -> tuple
         lx = int(cap * rng.uniform(0.1, 0.8))
         if lw + lx < x0:
             paste_max(page, label, ly, lx)
+            label_x0 = float(lx)
     if rng.random() < 0.3:
         # The cut-off row of the field above or below: printed or handwritten.
         other = printed(bigram_word(rng) + " " + bigram_word(rng), cap * 0.7, rng) if rng.random() < 0.5 else (
@@ -289,8 +303,7 @@ def compose_field(text: str, bank: GlyphBank, rng: np.random.Generator) -> tuple
     if rng.random() < 0.15:
         yy = int(min(height - 2, y0 + (bottom - top) + cap * rng.uniform(0.05, 0.3)))
         cv2.line(page, (0, yy), (width, yy + int(rng.integers(-3, 4))), 255.0, max(2, int(cap * 0.06)))
-    extent = (x0, x0 + ink.shape[1])
-    return page, extent
+    return ComposedField(page, float(x0), float(x0 + ink.shape[1]), label_x0)
 
 
 def paste_max(page: np.ndarray, ink: np.ndarray, y: int, x: int) -> None:
@@ -318,19 +331,22 @@ def to_scan(page_ink: np.ndarray, rng: np.random.Generator, cap: float = 48.0) -
 
 
 def field_sample(bank: GlyphBank, rng: np.random.Generator, text: str | None = None) -> tuple[np.ndarray, str] | None:
-    """One training pair (normalised strip, text), or None when the field cleaner
-    lost or added ink (its output would no longer match the text)."""
+    """One training pair (normalised strip, text), or None when the field cleaner lost
+    handwriting or kept clutter other than a printed label on the left. A label the
+    cleaner left in stays in the strip while the text does not hold it: the reader
+    learns to hear nothing in print."""
     text = text or field_text(rng)
-    page, (x0, x1) = compose_field(text, bank, rng)
-    scan, scale = to_scan(page, rng)
+    field = compose_field(text, bank, rng)
+    scan, scale = to_scan(field.page, rng)
     prepared = prepare_field(scan)
     line = clean_field(prepared.binary)
     if line is None:
         return None
-    # Where the handwriting should be in the prepared image's pixels.
+    # Where the handwriting (and a label) should be in the prepared image's pixels.
     up = prepared.binary.shape[1] / scan.shape[1]
-    want0, want1 = x0 * scale * up, x1 * scale * up
+    want0, want1 = field.x0 * scale * up, field.x1 * scale * up
     cap = 48.0 * scale * up
-    if abs(line.box.x - want0) > 0.35 * cap or abs(line.box.right - want1) > 0.35 * cap:
+    earliest = want0 - 0.35 * cap if field.label_x0 is None else field.label_x0 * scale * up - 0.35 * cap
+    if not earliest <= line.box.x <= want0 + 0.35 * cap or abs(line.box.right - want1) > 0.35 * cap:
         return None
     return normalize_strip(line.ink), text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -29,6 +30,7 @@ from recognition.pipeline.decode import fold_to_charset
 from .augment import scan_like
 from .data import load_emnist, split_indices
 from .dataset import Arrays, build_clean_arrays, build_training_arrays
+from .finetune_reader import ReaderFinetuneConfig, WordFeedback, finetune_reader
 from .paths import EMNIST_PATH
 from .train import accuracy_figures, save_for_inference
 
@@ -80,6 +82,12 @@ class FinetuneConfig:
     learning_rate: float = 2.5e-4
     batch_size: int = 256
     seed: int = 11
+    # The version's sequence reader, when it has one (0 epochs: copied unchanged).
+    reader_epochs: int = 3
+    reader_base_fields: int = 12000
+    reader_feedback_copies: int = 8
+    reader_validation_fields: int = 1000
+    reader_learning_rate: float = 2e-4
 
 
 def label_masks(labels: list[str], charsets: list[str], classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -179,6 +187,13 @@ def is_not_worse(metrics: dict, tolerance: float) -> tuple[bool, str]:
     if fb_new is not None and fb_old is not None and fb_new < fb_old:
         return False, f"held-out corrections read worse: {fb_new:.4f} against {fb_old:.4f}"
     fb = f"; held-out corrections {fb_old:.4f} -> {fb_new:.4f}" if fb_new is not None else ""
+    reader = metrics.get("reader") or {}
+    words_new = (reader.get("feedback_holdout") or {}).get("word_accuracy")
+    words_old = (reader.get("parent_feedback_holdout") or {}).get("word_accuracy")
+    if words_new is not None and words_old is not None:
+        if words_new < words_old:
+            return False, f"the reader reads held-out corrected words worse: {words_new:.4f} against {words_old:.4f}"
+        fb += f"; reader on held-out corrected words {words_old:.4f} -> {words_new:.4f}"
     return True, f"EMNIST held-out accuracy {old:.4f} -> {new:.4f}{fb}"
 
 
@@ -197,8 +212,11 @@ def finetune(
     emnist_path: Path = EMNIST_PATH,
     config: FinetuneConfig | None = None,
     progress: Progress | None = None,
+    words: WordFeedback | None = None,
+    word_holdout: WordFeedback | None = None,
 ) -> dict:
-    """Train `version` from the model in `base_dir` and write it to `out_dir`; returns meta."""
+    """Train `version` from the model in `base_dir` and write it to `out_dir`; returns meta.
+    When the base has a sequence reader, it learns from the word corrections `words`."""
     config = config or FinetuneConfig()
     report = progress or (lambda _p: None)
     started = time.time()
@@ -298,6 +316,10 @@ def finetune(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_for_inference(model, out_dir / "model.keras")
+    reader_meta = update_reader(base_dir, out_dir, version, words, word_holdout, emnist_path, config, report)
+    if reader_meta is not None:
+        metrics["reader"] = reader_meta["metrics"]
+        data_counts["reader"] = reader_meta["data"]
     meta = {
         "version": version,
         "classes": classes,
@@ -314,6 +336,27 @@ def finetune(
     (out_dir / "history.json").write_text(json.dumps(history))
     save_figures(out_dir, test, test_probs, hold, hold_probs, classes)
     return meta
+
+
+def update_reader(base_dir: Path, out_dir: Path, version: str, words: WordFeedback | None,
+                  holdout: WordFeedback | None, emnist_path: Path, config: FinetuneConfig,
+                  report: Progress) -> dict | None:
+    """The new version's reader: fine-tuned on the word corrections, or the parent's
+    copied unchanged when `reader_epochs` is 0. None when the base has no reader."""
+    source = Path(base_dir) / "reader"
+    if not (source / "meta.json").exists():
+        return None
+    target = Path(out_dir) / "reader"
+    if config.reader_epochs <= 0:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return json.loads((target / "meta.json").read_text())
+    reader_config = ReaderFinetuneConfig(
+        epochs=config.reader_epochs, base_fields=config.reader_base_fields,
+        feedback_copies=config.reader_feedback_copies, validation_fields=config.reader_validation_fields,
+        learning_rate=config.reader_learning_rate, seed=config.seed,
+    )
+    return finetune_reader(source, target, version, words or WordFeedback.empty(), holdout or WordFeedback.empty(),
+                           emnist_path, reader_config, report)
 
 
 def save_figures(out_dir: Path, test: Arrays, test_probs: np.ndarray, hold: Feedback, hold_probs: np.ndarray,
@@ -343,14 +386,17 @@ def parse_args(argv=None):
     parser.add_argument("--base", type=Path, required=True, help="model directory to start from")
     parser.add_argument("--feedback", type=Path, required=True, help=".npz with x (N,28,28) and labels")
     parser.add_argument("--holdout", type=Path, default=None, help=".npz of held-out corrections")
+    parser.add_argument("--words", type=Path, default=None, help=".npz of corrected word strips (the reader's)")
+    parser.add_argument("--word-holdout", type=Path, default=None, help=".npz of held-out corrected word strips")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--emnist", type=Path, default=EMNIST_PATH)
     defaults = FinetuneConfig()
     for name in ("epochs", "base_samples", "base_copies", "segmenter_words", "feedback_copies", "batch_size",
-                 "seed", "validation_samples"):
+                 "seed", "validation_samples", "reader_epochs", "reader_base_fields", "reader_feedback_copies",
+                 "reader_validation_fields"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in ("feedback_share", "max_weight", "learning_rate"):
+    for name in ("feedback_share", "max_weight", "learning_rate", "reader_learning_rate"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     return parser.parse_args(argv)
 
@@ -359,8 +405,10 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     config = FinetuneConfig(**{f.name: getattr(args, f.name) for f in fields(FinetuneConfig)})
     holdout = Feedback.load(args.holdout) if args.holdout else Feedback.empty()
+    words = WordFeedback.load(args.words) if args.words else None
+    word_holdout = WordFeedback.load(args.word_holdout) if args.word_holdout else None
     meta = finetune(args.base, args.out, args.version, Feedback.load(args.feedback), holdout, args.emnist, config,
-                    progress=lambda p: print(json.dumps(p), flush=True))
+                    progress=lambda p: print(json.dumps(p), flush=True), words=words, word_holdout=word_holdout)
     print(json.dumps(meta["metrics"], indent=2))
     return meta
 

@@ -34,6 +34,10 @@ def parse_args(argv=None):
                         help="generated words whose segmenter crops join the training set")
     parser.add_argument("--font-copies", type=int, default=0,
                         help="scan-like copies of each handwriting-font glyph (Debian fonts-*)")
+    parser.add_argument("--arch", default="small", choices=["small", "wide"], help="classifier size")
+    parser.add_argument("--label-smoothing", type=float, default=0.0)
+    parser.add_argument("--variant-samples", type=int, default=0,
+                        help="samples of each European letter shape EMNIST lacks (French M, barred J)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int, default=0, help="train on this many glyphs only (smoke runs)")
@@ -53,7 +57,8 @@ def main(argv=None) -> dict:
     classes = class_list(emnist.mapping)
     print(f"building training set from {len(train_idx)} glyphs ...", flush=True)
     train = build_training_arrays(emnist, train_idx, args.copies, args.synthetic_share, args.seed,
-                                  segmenter_words=args.segmenter_words, font_copies=args.font_copies)
+                                  segmenter_words=args.segmenter_words, font_copies=args.font_copies,
+                                  variant_samples=args.variant_samples)
     val = build_training_arrays(emnist, split.validation, 0, args.synthetic_share, args.seed + 1)
     test = build_clean_arrays(emnist, split.test)
     print(f"train {len(train.y)} samples, validation {len(val.y)}, test {len(test.y)} "
@@ -74,20 +79,21 @@ def fit_and_save(
     from .model import build_model
 
     keras.utils.set_random_seed(args.seed)
-    model = build_model(len(classes))
+    model = build_model(len(classes), arch=getattr(args, "arch", "small"))
     steps = int(np.ceil(len(train.y) / args.batch_size)) * args.epochs
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.02)
+    smoothing = getattr(args, "label_smoothing", 0.0)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
         metrics=["accuracy"],
     )
     history = model.fit(
         to_inputs(train),
-        train.y,
+        keras.utils.to_categorical(train.y, len(classes)),
         batch_size=args.batch_size,
         epochs=args.epochs,
-        validation_data=(to_inputs(val), val.y),
+        validation_data=(to_inputs(val), keras.utils.to_categorical(val.y, len(classes))),
         shuffle=True,
         verbose=2,
     )
@@ -107,19 +113,23 @@ def fit_and_save(
             "test_samples": int(len(test.y)),
             "copies": args.copies,
             "segmenter_words": args.segmenter_words,
+            "variant_samples": getattr(args, "variant_samples", 0),
             **(font_info or {}),
             "synthetic_share": args.synthetic_share,
             "epochs": args.epochs,
             "seed": args.seed,
+            "arch": getattr(args, "arch", "small"),
+            "label_smoothing": getattr(args, "label_smoothing", 0.0),
         },
         "metrics": metrics,
         "parameters": int(model.count_params()),
         "train_seconds": round(time.time() - started, 1),
+        "command": "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2))
     curves = {key: [float(v) for v in values] for key, values in history.history.items()}
     (args.out / "history.json").write_text(json.dumps(curves))
-    write_model_card(args.out, "python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv))
+    write_model_card(args.out)
     print(json.dumps(metrics, indent=2))
     return meta
 

@@ -25,7 +25,7 @@ import numpy as np
 from recognition.pipeline.sequence import DOWNSAMPLE, LINE_HEIGHT
 
 from .data import load_emnist, split_indices
-from .field_synth import ALPHABET, GlyphBank, field_sample
+from .field_synth import ALPHABET, VARIANT_SHARE, GlyphBank, field_sample
 from .paths import EMNIST_PATH, REPO_ROOT
 
 MAX_LABEL = 24
@@ -44,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--cache", type=Path, default=REPO_ROOT / "var" / "reader-data")
+    p.add_argument("--init", type=Path, default=None, help="start from this reader's weights (a reader directory)")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
     return p.parse_args(argv)
 
 
@@ -133,10 +135,12 @@ def fit_and_save(args, train, val, started: float, argv=None) -> dict:
 
     keras.utils.set_random_seed(args.seed)
     model = build_reader(len(ALPHABET))
+    if args.init is not None:
+        model.set_weights(keras.models.load_model(args.init / "model.keras", compile=False).get_weights())
     rng = np.random.default_rng(args.seed)
     steps_per_epoch = int(np.ceil(len(train) / args.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
-        1e-3, decay_steps=steps_per_epoch * args.epochs, alpha=0.02, warmup_target=None
+        args.learning_rate, decay_steps=steps_per_epoch * args.epochs, alpha=0.02
     )
     optimizer = keras.optimizers.Adam(schedule, clipnorm=5.0)
 
@@ -186,6 +190,9 @@ def fit_and_save(args, train, val, started: float, argv=None) -> dict:
             "validation_fields": len(val),
             "epochs": args.epochs,
             "seed": args.seed,
+            "initialised_from": str(args.init) if args.init else None,
+            "variant_share": VARIANT_SHARE,
+            "learning_rate": args.learning_rate,
         },
         "metrics": {k: round(v[-1], 4) for k, v in history.items() if k.startswith("val")},
         "parameters": int(model.count_params()),
@@ -194,6 +201,10 @@ def fit_and_save(args, train, val, started: float, argv=None) -> dict:
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2))
     (args.out / "history.json").write_text(json.dumps(history))
+    if (args.out.parent / "meta.json").exists() and args.out.name == "reader":
+        from .model_card import write_model_card
+
+        write_model_card(args.out.parent)  # the version's card describes its reader too
     print(json.dumps(meta["metrics"], indent=2))
     return meta
 

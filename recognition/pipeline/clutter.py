@@ -100,48 +100,68 @@ def looks_printed(stats: np.ndarray) -> bool:
 
 
 def handwriting_band(stats: np.ndarray, image_h: int) -> tuple[int, int] | None:
-    """Rows of a field crop that hold its main line of writing.
+    """Rows of a field crop that hold its main line of writing (the first of
+    `handwriting_bands`)."""
+    bands = handwriting_bands(stats, image_h, count=1)
+    return bands[0] if bands else None
+
+
+def handwriting_bands(stats: np.ndarray, image_h: int, count: int = 3) -> list[tuple[int, int]]:
+    """Rows of a field crop that may hold its line of writing, likeliest first.
 
     Every letter-shaped component votes for the rows it covers with its squared
     height, so the tallest writing (the handwriting, not smaller printed captions,
     specks or flat rules) wins. Whoever cropped the field centred it on the
     handwriting, so votes fade towards the top and bottom edges, and components cut
-    by an edge (mostly strokes of neighbouring fields) count for less. The band is
-    the median extent of the components that cover the winning row.
+    by an edge (mostly strokes of neighbouring fields) count for less. A band is the
+    median extent of the components that cover the winning row; the next band is
+    found the same way among the components the earlier bands did not cover (another
+    row of the form, which a reader may recognise as the field better than the votes).
     """
     tops, heights, widths = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     letters = (widths <= 3 * heights) & (heights >= 3)
     if not letters.any():
-        return None
+        return []
     margin = max(1, int(0.03 * image_h))
     cut = (tops <= margin) | (tops + heights >= image_h - margin)
     weight = np.where(cut, 0.35, 1.0) * heights.astype(float) ** 2
     weight[~letters] = 0.0
     rows = np.arange(image_h + 1)
     centrality = np.clip(1.0 - np.abs(rows - image_h / 2) / (image_h / 2), 0.05, 1.0) ** 2
-    for _ in range(3):
-        votes = np.zeros(image_h + 1)
-        for y, h, w in zip(tops, heights, weight):
-            votes[y : y + h] += w
-        peak = int(np.argmax(votes * centrality))
-        covering = letters & (tops <= peak) & (tops + heights > peak)
-        if not looks_printed(stats[covering]):
+    bands: list[tuple[int, int]] = []
+    first_peak = None
+    while len(bands) < count and weight.any():
+        for _ in range(3):
+            votes = np.zeros(image_h + 1)
+            for y, h, w in zip(tops, heights, weight):
+                votes[y : y + h] += w
+            peak = int(np.argmax(votes * centrality))
+            covering = letters & (weight > 0) & (tops <= peak) & (tops + heights > peak)
+            if not looks_printed(stats[covering]):
+                break
+            # A row set in type is a caption, not the handwriting: let the others win.
+            weight[covering] *= 0.2
+        strength = float((votes * centrality)[peak])
+        first_peak = strength if first_peak is None else first_peak
+        if not covering.any() or strength < 0.1 * first_peak:
             break
-        # A row set in type is a caption, not the handwriting: let the others win.
-        weight[covering] *= 0.2
-    top = int(np.median(tops[covering]))
-    bottom = int(np.median((tops + heights)[covering]))
-    return top, max(bottom, top + 1)
+        top = int(np.median(tops[covering]))
+        bottom = int(np.median((tops + heights)[covering]))
+        bands.append((top, max(bottom, top + 1)))
+        # The components this band holds vote no more.
+        inside = (np.minimum(tops + heights, bottom) - np.maximum(tops, top)) >= 0.5 * heights
+        weight[inside | covering] = 0.0
+    return bands
 
 
-def field_line(binary: np.ndarray) -> LineRegion | None:
-    """The components of a field crop that belong to its handwriting band: those that
-    lie mostly inside the band, span most of it (tall letters, descenders), or are
-    small marks just above or below it (accents, dots)."""
+def field_line(binary: np.ndarray, band: tuple[int, int] | None = None) -> LineRegion | None:
+    """The components of a field crop that belong to a handwriting band (by default
+    the likeliest): those that lie mostly inside the band, span most of it (tall
+    letters, descenders), or are small marks just above or below it (accents, dots)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n <= 1:
         return None
-    band = handwriting_band(stats[1:], binary.shape[0])
+    band = band or handwriting_band(stats[1:], binary.shape[0])
     if band is None:
         return None
     top, bottom = band
@@ -243,19 +263,33 @@ def find_small_label(line: LineRegion) -> int | None:
 def clean_field(binary: np.ndarray) -> LineRegion | None:
     """A field crop -> its single line of handwriting, without rules, printed labels
     and strokes from neighbouring fields."""
+    lines = field_candidates(binary, count=1)
+    return lines[0] if lines else None
+
+
+def field_candidates(binary: np.ndarray, count: int = 3) -> list[LineRegion]:
+    """The rows of a field crop that may be its handwriting, likeliest first, each
+    cleaned of rules, printed labels and strokes from neighbouring fields."""
     text_h = estimate_text_height(binary) or binary.shape[0] / 2
     cleaned = remove_rules(binary, text_h)
     cleaned = drop_border_fragments(cleaned, text_h)
-    line = field_line(cleaned)
-    if line is None:
-        return None
-    text_h = estimate_text_height(line.ink) or text_h
-    label_end = max(find_label_colon(line, text_h) or -1, find_small_label(line) or -1)
-    if label_end >= 0:
-        ink = line.ink.copy()
-        ink[:, : label_end + 1] = 0
-        line = _tighten(LineRegion(line.box, ink, line.polygon, line.baseline))
-    return line
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    if n <= 1:
+        return []
+    lines = []
+    for band in handwriting_bands(stats[1:], cleaned.shape[0], count):
+        line = field_line(cleaned, band)
+        if line is None:
+            continue
+        line_h = estimate_text_height(line.ink) or text_h
+        label_end = max(find_label_colon(line, line_h) or -1, find_small_label(line) or -1)
+        if label_end >= 0:
+            ink = line.ink.copy()
+            ink[:, : label_end + 1] = 0
+            line = _tighten(LineRegion(line.box, ink, line.polygon, line.baseline))
+        if line is not None:
+            lines.append(line)
+    return lines
 
 
 def _tighten(line: LineRegion) -> LineRegion | None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from .chars import Segmentation
-from .decode import DecodedWord, FoldedScores, LetterPrior, score_spelling
-from .sequence import FoldedFrames, beam_readings, ctc_log_likelihood
+from .decode import LEXICON_MARGIN, DecodedWord, FoldedScores, LetterPrior, score_nothing, score_spelling
+from .sequence import FoldedFrames, beam_readings, best_path, ctc_log_likelihood
 
 # How much the reader's log-likelihood counts against the decoder's score.
 READER_WEIGHT = 1.0
@@ -44,16 +46,24 @@ def combine_readings(
     free: DecodedWord,
     prior: LetterPrior | None = None,
     reader_weight: float = READER_WEIGHT,
+    vocabulary: list[str] | None = None,
 ) -> DecodedWord:
     """The spelling both readers like best, as a DecodedWord whose confidence is that
-    spelling's share of the proposals' combined likelihood."""
-    proposals = word_proposals(seg, scores, frames, free, prior)
+    spelling's share of the proposals' combined likelihood. With a `vocabulary` (a
+    lexicon in the field's charset), its entries closest to what was read are proposed
+    too, and preferred by LEXICON_MARGIN when the image supports them."""
+    extra = lexicon_shortlist(vocabulary, free, frames) if vocabulary else []
+    proposals = word_proposals(seg, scores, frames, free, prior, extra)
     if not proposals:
         return free
-    totals = np.array([p.decoder + reader_weight * p.reader for p in proposals])
+    known = set(vocabulary or ())
+    totals = np.array([p.decoder + reader_weight * p.reader + (LEXICON_MARGIN if p.text in known else 0.0)
+                       for p in proposals])
     best = int(np.argmax(totals))
     share = float(np.exp(totals[best] - np.logaddexp.reduce(totals)))
     chosen = proposals[best].word
+    if not chosen.chars:
+        return DecodedWord([], chosen.score, None, confidence_override=share)
     # Keep the decoder's lattice share in the confidence: a reading both readers
     # doubt, or that only wins by a hair, should look doubtful.
     lattice = free.confidence if chosen.text == free.text else min(free.confidence, 1.0 - free.confidence)
@@ -61,20 +71,35 @@ def combine_readings(
     return DecodedWord(chosen.chars, chosen.score, None, confidence_override=confidence)
 
 
+def lexicon_shortlist(vocabulary: list[str], free: DecodedWord, frames: FoldedFrames, limit: int = 15) -> list[str]:
+    """The lexicon entries nearest (by edit distance) to either reader's reading."""
+    reads = {free.text, best_path(frames)[0].replace(" ", "")} - {""}
+    found: dict[str, float] = {}
+    for read in reads:
+        for word, distance, _ in process.extract(read, vocabulary, scorer=Levenshtein.distance, limit=limit):
+            found[word] = min(found.get(word, np.inf), distance)
+    return sorted(found, key=found.get)[:limit]
+
+
 def word_proposals(
-    seg: Segmentation, scores: FoldedScores, frames: FoldedFrames, free: DecodedWord, prior: LetterPrior | None
+    seg: Segmentation, scores: FoldedScores, frames: FoldedFrames, free: DecodedWord, prior: LetterPrior | None,
+    extra: list[str] | None = None,
 ) -> list[Proposal]:
     texts = [free.text] if free.chars else []
     for text, _ in beam_readings(frames, keep=BEAM_READINGS):
         # Words are split at gaps before either reader sees them: a space the reader
-        # hears inside a word is a wide letter gap.
+        # hears inside a word is a wide letter gap. The reader hears nothing in print
+        # (a form's label): reading nothing is a proposal too.
         text = text.replace(" ", "")
-        if text and text not in texts:
+        if text not in texts:
             texts.append(text)
+    texts += [t for t in extra or () if t not in texts]
     proposals = []
     for text in texts:
         if text == free.text:
             decoder, chars = free.score, free.chars
+        elif not text:
+            decoder, chars = score_nothing(seg, scores), []
         else:
             decoder, chars = score_spelling(seg, scores, text, prior)
         if not np.isfinite(decoder):

@@ -1,5 +1,5 @@
-"""Character crops cut again from a page at boxes a reviewer labelled, so corrections
-can become training samples: the page is prepared and its lines found exactly as
+"""Character and word crops cut again from a page at boxes a reviewer labelled, so
+corrections can become training samples: the page is prepared and its lines found exactly as
 recognition does it, each page box is mapped into that working image, and the ink
 that belongs to the box goes through the recogniser's own normalisation."""
 
@@ -8,9 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .clutter import field_candidates
 from .normalize import normalize_glyph
 from .preprocess import prepare_field, prepare_page
 from .recognize import find_lines
+from .sequence import normalize_strip
 from .types import Box
 
 # A component belongs to a box when at least this share of it lies inside the box; the
@@ -23,7 +25,10 @@ def working_ink(gray: np.ndarray, layout: str) -> tuple[np.ndarray, np.ndarray]:
     maps page coordinates into it."""
     prepared = prepare_page(gray) if layout == "page" else prepare_field(gray)
     ink = np.zeros_like(prepared.binary)
-    for line in find_lines(prepared.binary, layout):
+    # Every row a field may have been read from: which one the reader chose does not
+    # matter here, since a box holds ink of one row only.
+    lines = field_candidates(prepared.binary) if layout == "word" else find_lines(prepared.binary, layout)
+    for line in lines:
         region = ink[line.box.y : line.box.bottom, line.box.x : line.box.right]
         np.maximum(region, line.ink[: region.shape[0], : region.shape[1]], out=region)
     return ink, cv2.invertAffineTransform(prepared.to_page)
@@ -62,15 +67,22 @@ def ink_in_box(ink: np.ndarray, box: Box) -> np.ndarray:
     return (mask[box.y - y0 : box.bottom - y0, box.x - x0 : box.right - x0]).astype(np.uint8) * 255
 
 
-def glyph_crops(gray: np.ndarray, layout: str, boxes: list[Box]) -> list[np.ndarray | None]:
-    """Page boxes -> normalised 28x28 glyphs (uint8, ink bright), None where a box holds no ink."""
+def ink_crops(gray: np.ndarray, layout: str, boxes: list[Box]) -> list[np.ndarray | None]:
+    """Page boxes -> the binary ink recognition saw in each, None where a box holds none."""
     ink, from_page = working_ink(gray, layout)
     out: list[np.ndarray | None] = []
     for box in boxes:
         local = page_box_to_working(box, from_page, ink.shape)
         crop = ink_in_box(ink, local) if local is not None else None
-        if crop is None or not crop.any():
-            out.append(None)
-            continue
-        out.append((normalize_glyph(crop) * 255).astype(np.uint8))
+        out.append(crop if crop is not None and crop.any() else None)
     return out
+
+
+def glyph_crops(gray: np.ndarray, layout: str, boxes: list[Box]) -> list[np.ndarray | None]:
+    """Character boxes -> normalised 28x28 glyphs (uint8, ink bright)."""
+    return [None if c is None else (normalize_glyph(c) * 255).astype(np.uint8) for c in ink_crops(gray, layout, boxes)]
+
+
+def strip_crops(gray: np.ndarray, layout: str, boxes: list[Box]) -> list[np.ndarray | None]:
+    """Word boxes -> normalised strips for the sequence reader (uint8, ink bright)."""
+    return [None if c is None else (normalize_strip(c) * 255).astype(np.uint8) for c in ink_crops(gray, layout, boxes)]

@@ -4,7 +4,7 @@ field's character set and, optionally, a lexicon."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import process
@@ -35,6 +35,8 @@ class FoldedScores:
     labels: list[str]
     probs: np.ndarray  # (N, L), rows sum with `reject` to 1
     reject: np.ndarray  # (N,)
+    # (segmentation, log-scores, skip costs) once a decoder has computed them
+    log_scores: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def fold_to_charset(probs: np.ndarray, classes: list[str], charset: Charset) -> FoldedScores:
@@ -93,25 +95,20 @@ def letter_band(seg: Segmentation) -> tuple[float, float]:
 def shape_log_prior(labels: list[str], shapes: list[Shape]) -> np.ndarray:
     """Dashes are flat and mid-height, apostrophes small and high, letters neither.
     The classifier sees a size-normalised crop, so these cues have to come from here."""
-    prior = np.zeros((len(shapes), len(labels)))
-    dash = labels.index("-") if "-" in labels else None
-    quote = labels.index("'") if "'" in labels else None
-    for k, s in enumerate(shapes):
-        flat = s.rel_h < 0.4 and s.rel_w > 1.5 * s.rel_h and 0.2 < s.rel_cy < 0.85
-        small_high = s.rel_h < 0.5 and s.rel_cy < 0.35
-        tiny = s.rel_h < 0.3 and s.rel_w < 0.3
-        for li, label in enumerate(labels):
-            if li == dash:
-                prior[k, li] = 0.0 if flat else -8.0
-            elif li == quote:
-                prior[k, li] = 0.0 if small_high else -8.0
-            elif flat or tiny:
-                prior[k, li] = -4.0
-            elif s.rel_h < 0.45 and not label.islower():
-                prior[k, li] = -2.0
-            if s.rel_w > 1.3:
-                prior[k, li] -= 3.0 * (s.rel_w - 1.3)
-    return prior
+    if not shapes or not labels:
+        return np.zeros((len(shapes), len(labels)))
+    rel_h = np.array([s.rel_h for s in shapes])[:, None]
+    rel_w = np.array([s.rel_w for s in shapes])[:, None]
+    rel_cy = np.array([s.rel_cy for s in shapes])[:, None]
+    flat = (rel_h < 0.4) & (rel_w > 1.5 * rel_h) & (rel_cy > 0.2) & (rel_cy < 0.85)
+    small_high = (rel_h < 0.5) & (rel_cy < 0.35)
+    tiny = (rel_h < 0.3) & (rel_w < 0.3)
+    is_dash = np.array([label == "-" for label in labels])[None, :]
+    is_quote = np.array([label == "'" for label in labels])[None, :]
+    is_lower = np.array([label.islower() for label in labels])[None, :]
+    letter = np.where(flat | tiny, -4.0, np.where((rel_h < 0.45) & ~is_lower, -2.0, 0.0))
+    prior = np.where(is_dash, np.where(flat, 0.0, -8.0), np.where(is_quote, np.where(small_high, 0.0, -8.0), letter))
+    return prior - 3.0 * np.maximum(rel_w - 1.3, 0.0)
 
 
 @dataclass
@@ -232,7 +229,17 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
 
 
 def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: log-scores of every label, and the full cost of skipping it."""
+    """Per candidate: log-scores of every label, and the full cost of skipping it
+    (computed once per word: the decoder and every spelling tried use them)."""
+    cached = scores.log_scores
+    if cached is not None and cached[0] is seg:
+        return cached[1], cached[2]
+    log_p, skip = _compute_log_scores(seg, scores)
+    scores.log_scores = (seg, log_p, skip)
+    return log_p, skip
+
+
+def _compute_log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
     shapes = candidate_shapes(seg, letter_band(seg))
     log_p = np.log(np.maximum(scores.probs, FLOOR)) + shape_log_prior(scores.labels, shapes)
     size = np.array([min(max(s.rel_h, s.rel_w), 1.0) for s in shapes])
@@ -258,38 +265,56 @@ def score_spelling(
     if n == 0 or length == 0 or any(ch not in index for ch in word):
         return -np.inf, []
     log_p, log_reject = _log_scores(seg, scores)
+    targets = np.array([index[ch] for ch in word])
+    # best[j, pos]: best score with `pos` letters spelt by the end of primitive j.
     best = np.full((n + 1, length + 1), -np.inf)
     best[0, 0] = 0.0
-    back: dict[tuple[int, int], tuple[int, int, int]] = {}
-    targets = [index[ch] for ch in word]
-    order = sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end)
-    for k in order:
+    from_boundary = np.full((n + 1, length + 1), -1, np.int64)
+    from_candidate = np.full((n + 1, length + 1), -1, np.int64)
+    took = np.zeros((n + 1, length + 1), bool)
+    for k in sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end):
         cand = seg.candidates[k]
         i, j = cand.start, cand.end
+        if not np.isfinite(best[i]).any():
+            continue
         cut = seg.boundary_cost(i)
-        for pos in range(length + 1):
-            if best[i, pos] == -np.inf:
-                continue
-            skip = best[i, pos] + cut + log_reject[k]
-            if skip > best[j, pos]:
-                best[j, pos], back[(j, pos)] = skip, (i, k, -1)
-            if pos < length:
-                take = best[i, pos] + cut + log_p[k, targets[pos]] + INSERT_BONUS
-                if take > best[j, pos + 1]:
-                    best[j, pos + 1], back[(j, pos + 1)] = take, (i, k, targets[pos])
+        skip = best[i] + cut + log_reject[k]
+        take = np.full(length + 1, -np.inf)
+        take[1:] = best[i, :-1] + cut + log_p[k, targets] + INSERT_BONUS
+        for value, read in ((skip, False), (take, True)):
+            better = value > best[j]
+            best[j, better] = value[better]
+            from_boundary[j, better] = i
+            from_candidate[j, better] = k
+            took[j, better] = read
     if best[n, length] == -np.inf:
         return -np.inf, []
-    spelled = prior.spelling(targets) if prior is not None else 0.0
+    spelled = prior.spelling(list(targets)) if prior is not None else 0.0
     chars: list[DecodedChar] = []
     j, pos = n, length
     while j > 0:
-        i, k, li = back[(j, pos)]
-        if li >= 0:
-            chars.append(_decoded_char(seg.candidates[k], scores, k, li))
+        i, k = int(from_boundary[j, pos]), int(from_candidate[j, pos])
+        if took[j, pos]:
             pos -= 1
+            chars.append(_decoded_char(seg.candidates[k], scores, k, int(targets[pos])))
         j = i
     chars.reverse()
     return float(best[n, length]) + spelled, chars
+
+
+def score_nothing(seg: Segmentation, scores: FoldedScores) -> float:
+    """Score of reading no character at all: every candidate skipped as not text, along
+    the cheapest partition of the primitives."""
+    n = len(seg.primitives)
+    if n == 0:
+        return 0.0
+    _log_p, log_reject = _log_scores(seg, scores)
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    for k in sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end):
+        cand = seg.candidates[k]
+        best[cand.end] = max(best[cand.end], best[cand.start] + seg.boundary_cost(cand.start) + log_reject[k])
+    return float(best[n])
 
 
 def apply_lexicon(
@@ -298,7 +323,7 @@ def apply_lexicon(
 ) -> DecodedWord:
     """Prefer a lexicon word when its best spelling scores nearly as well as the free
     reading; only the entries closest to the free reading by edit distance are tried."""
-    vocabulary = [w for w in (charset_form(t, charset) for t in lexicon.tokens()) if w]
+    vocabulary = lexicon_vocabulary(lexicon, charset)
     if not vocabulary or not free.chars:
         return free
     shortlist = process.extract(free.text, vocabulary, scorer=Levenshtein.distance, limit=limit)
@@ -310,6 +335,11 @@ def apply_lexicon(
     if best_word is not None and best_score >= free.score - LEXICON_MARGIN:
         return DecodedWord(best_chars, best_score, free.log_total)
     return free
+
+
+def lexicon_vocabulary(lexicon: Lexicon, charset: Charset) -> list[str]:
+    """The lexicon's words written in the charset's alphabet; those it cannot write are left out."""
+    return list(dict.fromkeys(w for w in (charset_form(t, charset) for t in lexicon.tokens()) if w))
 
 
 def charset_form(word: str, charset: Charset) -> str | None:

@@ -13,15 +13,15 @@ from .assemble import PageMapper, line_result, word_result
 from .chars import Segmentation, segment_characters
 from .charsets import Charset, parse_charset
 from .classify import CharClassifier
-from .clutter import clean_field
+from .clutter import field_candidates
 from .combine import combine_readings
-from .decode import LetterPrior, apply_lexicon, decode_word, fold_to_charset, harmonise_word
+from .decode import LetterPrior, apply_lexicon, decode_word, fold_to_charset, harmonise_word, lexicon_vocabulary
 from .letter_model import default_letter_model
 from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
 from .preprocess import check_marks, prepare_field, prepare_page
-from .sequence import fold_frames, normalize_strip
+from .sequence import SequenceReader, charset_evidence, fold_frames, normalize_strip
 from .types import LineRegion, PageResult, WordRegion
 from .words import segment_words
 
@@ -47,13 +47,31 @@ class RecognitionOptions:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
 
 
-def find_lines(binary: np.ndarray, layout: str, gray: np.ndarray | None = None) -> list[LineRegion]:
+# A field's likeliest-looking row keeps its place unless another row holds this many
+# times more of the charset's characters to the reader's ear.
+OTHER_ROW_FACTOR = 1.6
+
+
+def find_lines(
+    binary: np.ndarray, layout: str, gray: np.ndarray | None = None, reader: SequenceReader | None = None,
+    charset: Charset | None = None,
+) -> list[LineRegion]:
+    """Lines of a page; for a field, its one line of handwriting: the row the layout
+    votes for, or, when a reader is given, another row of the crop if the reader hears
+    far more of the field's characters in it (the votes chose a printed caption, or a
+    neighbouring field's row)."""
     if layout == "page":
         return segment_lines(binary, gray=gray)
-    if layout == "word":
-        line = clean_field(binary)
-        return [line] if line is not None else []
-    return whole_image_as_line(binary)
+    if layout == "line":
+        return whole_image_as_line(binary)
+    candidates = field_candidates(binary)
+    if len(candidates) > 1 and reader is not None and charset is not None:
+        probs = reader.frame_probs([normalize_strip(c.ink) for c in candidates])
+        evidence = [charset_evidence(p, reader.info.alphabet, charset) for p in probs]
+        best = int(np.argmax(evidence))
+        if evidence[best] > OTHER_ROW_FACTOR * evidence[0]:
+            return [candidates[best]]
+    return candidates[:1]
 
 
 def recognize_image(
@@ -79,7 +97,8 @@ def recognize_image(
     lap("preprocess")
     report(10)
 
-    lines = find_lines(prepared.binary, options.layout, prepared.gray)
+    reader = classifier.reader if options.use_reader else None
+    lines = find_lines(prepared.binary, options.layout, prepared.gray, reader, options.charset)
     lap("lines")
     report(20)
 
@@ -95,11 +114,11 @@ def recognize_image(
     crops = [c.ink for _, words in plan for _, seg in words for c in seg.candidates]
     strokes = [seg.stroke_width for _, words in plan for _, seg in words for _ in seg.candidates]
     probs = classifier.predict_proba(normalize_batch(crops, strokes))
-    reader = classifier.reader if options.use_reader else None
     word_frames = reader.frame_probs([normalize_strip(w.ink) for _, ws in plan for w, _ in ws]) if reader else []
     lap("classify")
     report(80)
 
+    vocabulary = lexicon_vocabulary(options.lexicon, options.charset) if options.lexicon else None
     result_lines = []
     row = 0
     word_index = 0
@@ -114,11 +133,11 @@ def recognize_image(
             decoded = decode_word(seg, scores, prior)
             if reader is not None:
                 frames = fold_frames(word_frames[word_index], reader.info.alphabet, options.charset)
-                decoded = combine_readings(seg, scores, frames, decoded, prior, options.reader_weight)
+                decoded = combine_readings(seg, scores, frames, decoded, prior, options.reader_weight, vocabulary)
+            elif options.lexicon:
+                decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset, prior=prior)
             word_index += 1
             decoded = harmonise_word(decoded, scores)
-            if options.lexicon:
-                decoded = apply_lexicon(seg, scores, decoded, options.lexicon, options.charset, prior=prior)
             word_results.append(word_result(word, decoded, mapper))
         joined = line_result(line.region_box, word_results, mapper, line.polygon, line.baseline)
         if joined.words:

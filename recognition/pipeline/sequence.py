@@ -87,6 +87,17 @@ def fold_frames(probs: np.ndarray, alphabet: list[str], charset: Charset) -> Fol
     return FoldedFrames(np.log(np.maximum(folded, 1e-12)), symbols)
 
 
+def charset_evidence(probs: np.ndarray, alphabet: list[str], charset: Charset) -> float:
+    """How many characters of the field's charset the reader hears in a strip: its
+    probability mass on characters the charset holds as they are (case aside, but no
+    look-alikes: a handwritten 0 is no evidence for a field of capitals), summed over
+    frames. Print, which the reader was taught to hear nothing in, adds little."""
+    columns = [k + 1 for k, label in enumerate(alphabet)
+               if label != " " and (label in charset.chars or label.upper() in charset.chars
+                                    or label.lower() in charset.chars)]
+    return float(probs[:, columns].sum()) if columns else 0.0
+
+
 def ctc_log_likelihood(frames: FoldedFrames, text: str) -> float:
     """log P(text | strip) summed over all CTC alignments (the forward algorithm).
     -inf when the text holds a character the charset has no column for."""
@@ -197,8 +208,15 @@ class SequenceReader:
 
                 configure_tensorflow_threads()
                 import keras
+                import tensorflow as tf
 
-                self._model = keras.models.load_model(self.model_dir / "model.keras", compile=False)
+                model = keras.models.load_model(self.model_dir / "model.keras", compile=False)
+                # One graph for every batch shape: run eagerly, the recurrent layer
+                # steps through Python once per column (a hundred times slower).
+                self._model = tf.function(
+                    lambda x: model(x, training=False),
+                    input_signature=[tf.TensorSpec([None, self.info.height, None, 1], tf.float32)],
+                )
         return self._model
 
     def frame_probs(self, strips: list[np.ndarray], batch_width: int = 4096) -> list[np.ndarray]:
@@ -213,7 +231,7 @@ class SequenceReader:
 
         def run(indices: list[int]) -> None:
             batch, frames = pad_batch([strips[i] for i in indices])
-            logits = np.asarray(model(batch, training=False), np.float64)
+            logits = np.asarray(model(batch), np.float64)
             logits -= logits.max(axis=-1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=-1, keepdims=True)

@@ -1,5 +1,6 @@
 """Labelled samples -> training arrays: each page is prepared once and the crops of all
-its character samples are cut as recognition cut them (recognition/pipeline/crops.py)."""
+its samples are cut as recognition cut them (recognition/pipeline/crops.py): glyphs of
+character samples for the classifier, strips of word samples for the sequence reader."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from collections import defaultdict
 import numpy as np
 
 from training.finetune import Feedback
+from training.finetune_reader import WordFeedback
 
 from .. import selectors
 from ..models import LabeledSample
 from ..pipeline import Box, UnreadableImage, decode_image
-from ..pipeline.crops import glyph_crops
+from ..pipeline.crops import glyph_crops, strip_crops
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,34 @@ def feedback_sets() -> tuple[Feedback, Feedback, dict]:
         "word_samples_kept_at_word_level": words.filter(derived__isnull=True).count(),
     }
     return _feedback(*train), _feedback(*hold), counts
+
+
+def word_feedback_sets() -> tuple[WordFeedback, WordFeedback, dict]:
+    """(training strips, held-out strips, counts) from every word sample with text: the
+    reader learns whole words, whether or not their characters could be matched."""
+    words = current_samples().filter(kind=LabeledSample.Kind.WORD).exclude(new_text="")
+    by_page = defaultdict(list)
+    for sample in words.select_related("page").order_by("page_id", "id"):
+        by_page[sample.page_id].append(sample)
+    train, hold = WordFeedback.empty(), WordFeedback.empty()
+    skipped = 0
+    for samples in by_page.values():
+        page = samples[0].page
+        try:
+            gray = decode_image(selectors.read_page_bytes(page))
+        except (UnreadableImage, OSError):
+            skipped += len(samples)
+            continue
+        for sample, strip in zip(samples, strip_crops(gray, page.layout, [Box(*s.bbox) for s in samples])):
+            if strip is None:
+                skipped += 1
+                continue
+            target = hold if sample.holdout else train
+            target.strips.append(strip)
+            target.texts.append(sample.new_text)
+            target.charsets.append(page.charset)
+    counts = {"word_strips": len(train), "word_strips_holdout": len(hold), "word_strips_skipped": skipped}
+    return train, hold, counts
 
 
 def _feedback(xs: list[np.ndarray], labels: list[str], charsets: list[str]) -> Feedback:

@@ -8,7 +8,6 @@ the REST API, wait for the queued job, print the text and where the overlay is.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,21 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise CommandError(f"the web server did not start on port {port}")
+from recognition.localnet import free_port, wait_for_port
 
 
 def stop(*procs: subprocess.Popen) -> None:
@@ -78,7 +63,10 @@ class Command(BaseCommand):
                 env=env, stdout=web_log, stderr=subprocess.STDOUT,
             )
             try:
-                wait_for_port(port, 30)
+                try:
+                    wait_for_port(port, 30)
+                except TimeoutError as exc:
+                    raise CommandError(f"the web server did not start ({exc}); see {logs / 'demo-web.log'}") from exc
                 self.run_job(f"http://127.0.0.1:{port}", token.key, image, opts, out_dir)
             finally:
                 stop(web, worker)

@@ -40,6 +40,9 @@ class Command(BaseCommand):
         feedback.add_argument("--segmenter-words", type=int, default=None)
         feedback.add_argument("--feedback-copies", type=int, default=None, help="variations per corrected crop")
         feedback.add_argument("--feedback-share", type=float, default=None, help="loss weight of the corrections")
+        feedback.add_argument("--reader-epochs", type=int, default=None,
+                              help="epochs for the sequence reader on corrected words (0: keep it as it is)")
+        feedback.add_argument("--reader-base-fields", type=int, default=None, help="generated fields mixed in")
 
     def handle(self, *args, **opts):
         if opts["from_feedback"]:
@@ -61,7 +64,8 @@ class Command(BaseCommand):
         from recognition.retraining import services as retraining
         from recognition.tasks import train_from_feedback
 
-        names = ("epochs", "base_samples", "segmenter_words", "feedback_copies", "feedback_share")
+        names = ("epochs", "base_samples", "segmenter_words", "feedback_copies", "feedback_share", "reader_epochs",
+                 "reader_base_fields")
         options = {name: opts[name] for name in names if opts[name] is not None}
         try:
             version = retraining.queue_training(options=options, enqueue=not opts["here"])
