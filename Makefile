@@ -56,5 +56,14 @@ beat: setup services
 training-worker: setup services
 	$(VENV)/bin/celery -A hwr_site worker --loglevel INFO --concurrency 1 -Q training -n training@%h
 
+# The quick figures of BENCHMARKS.md (minutes); the relabel loop and the load test are
+# longer and run on their own (see BENCHMARKS.md).
+benchmarks: setup
+	$(PY) -m training.evaluate_words
+	$(PY) -m benchmarks.segmentation_generated --pages 20
+	$(PY) -m training.evaluate_lines --threads 1
+	$(PY) -m benchmarks.speed
+	$(PY) -m benchmarks.page_text
+
 clean:
 	rm -rf var/demo var/logs var/reports

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import requests
 
-from recognition.localnet import free_port, wait_for_port
+from recognition.localnet import free_port, stop_processes, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -250,13 +250,7 @@ def main(argv=None) -> int:
         code = 0 if all(checks.values()) else 1
         return code
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(list(reversed(procs)), timeout=30)
         if "django" in sys.modules:
             from django.db import connections
 

@@ -1,9 +1,10 @@
-"""Ports on this machine, for the commands and scripts that start a web server or a
-broker of their own (the demo, the load test)."""
+"""Ports and child processes on this machine, for the commands and scripts that start
+a web server, a worker or a broker of their own (the demo, the load test)."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 
 
@@ -22,3 +23,14 @@ def wait_for_port(port: int, timeout: float) -> None:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+    """Ask every process to stop, then wait; kill those that do not stop in time."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()

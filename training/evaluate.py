@@ -2,7 +2,7 @@
 classes and case-folded to 36, per class, plus training curves and a confusion matrix
 saved as PNG.
 
-    python -m training.evaluate --model training/models/hwr-cnn-1 --out var/reports/hwr-cnn-1
+    python -m training.evaluate --model training/models/hwr-2 --out var/reports/hwr-2
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ and on a held-out slice of the corrections. Writes a model directory like
 training/train.py does (model.keras, meta.json, history.json) plus curves.png and the
 confusion matrices. Plain Python: no Django.
 
-    python -m training.finetune --base training/models/hwr-cnn-1 --feedback crops.npz \
-        --out var/models/hwr-cnn-1-ft1 --version hwr-cnn-1-ft1
+    python -m training.finetune --base training/models/hwr-2 --feedback crops.npz \
+        --out var/models/hwr-2-ft1 --version hwr-2-ft1
 """
 
 from __future__ import annotations

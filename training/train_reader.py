@@ -2,7 +2,7 @@
 training split, laid out and scanned as `training.field_synth` describes) and write a
 reader directory: model.keras, meta.json and history.json.
 
-    python -m training.train_reader --out training/models/hwr-reader-1 --version hwr-reader-1
+    python -m training.train_reader --out training/models/hwr-2/reader --version hwr-2-reader --samples 50000 --epochs 4
 
 The generated strips are cached in `--cache` (they take a while on two cores), so a
 second run with the same `--samples` and `--seed` starts training at once.

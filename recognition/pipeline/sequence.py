@@ -23,6 +23,7 @@ PAD = 2  # blank rows above and below the ink, so strokes never touch the edge
 DOWNSAMPLE = 4  # input columns per output frame
 BLANK = 0  # CTC blank is class 0; characters follow in `alphabet` order
 MIN_WIDTH = 16
+SURE_BLANK = float(np.log(0.999))  # a frame this sure of the blank starts no new character in the beam
 
 
 def normalize_strip(ink: np.ndarray, height: int = LINE_HEIGHT) -> np.ndarray:
@@ -155,8 +156,12 @@ def beam_readings(frames: FoldedFrames, width: int = 8, keep: int = 5) -> list[t
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -np.inf]}
     for t in range(lp.shape[0]):
         row = lp[t]
-        # Only characters with some chance at this frame can extend a prefix.
-        likely = [k for k in np.argsort(row)[::-1][:6] if k != BLANK and row[k] > -12.0]
+        # Only characters with some chance at this frame can extend a prefix; most
+        # frames are all but certainly blank and extend nothing.
+        if row[BLANK] > SURE_BLANK:
+            likely = []
+        else:
+            likely = [k for k in np.argsort(row)[::-1][:6] if k != BLANK and row[k] > -12.0]
         grown: dict[tuple[int, ...], list[float]] = {}
         for prefix, (pb, pc) in beams.items():
             total = np.logaddexp(pb, pc)

@@ -19,17 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-from recognition.localnet import free_port, wait_for_port
-
-
-def stop(*procs: subprocess.Popen) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+from recognition.localnet import free_port, stop_processes, wait_for_port
 
 
 class Command(BaseCommand):
@@ -69,7 +59,7 @@ class Command(BaseCommand):
                     raise CommandError(f"the web server did not start ({exc}); see {logs / 'demo-web.log'}") from exc
                 self.run_job(f"http://127.0.0.1:{port}", token.key, image, opts, out_dir)
             finally:
-                stop(web, worker)
+                stop_processes([web, worker])
 
     def sample_page(self, out_dir: Path) -> Path:
         import cv2

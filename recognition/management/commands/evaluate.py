@@ -1,6 +1,6 @@
 """Print the classifier's held-out EMNIST figures and save curves and a confusion matrix.
 
-    python manage.py evaluate --out var/reports/hwr-cnn-1
+    python manage.py evaluate --out var/reports/hwr-2
 """
 
 from __future__ import annotations
