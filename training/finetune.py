@@ -83,11 +83,11 @@ class FinetuneConfig:
     batch_size: int = 256
     seed: int = 11
     # The version's sequence reader, when it has one (0 epochs: copied unchanged).
-    reader_epochs: int = 3
-    reader_base_fields: int = 12000
-    reader_feedback_copies: int = 8
+    reader_epochs: int = 4
+    reader_base_fields: int = 8000
+    reader_feedback_copies: int = 24
     reader_validation_fields: int = 1000
-    reader_learning_rate: float = 2e-4
+    reader_learning_rate: float = 5e-4
 
 
 def label_masks(labels: list[str], charsets: list[str], classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
