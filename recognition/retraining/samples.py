@@ -25,35 +25,43 @@ def current_samples():
     return LabeledSample.objects.filter(superseded=False)
 
 
-def feedback_sets() -> tuple[Feedback, Feedback, dict]:
-    """(training crops, held-out crops, counts). Character samples become crops; word
-    samples whose segmentation did not match their text stay at word level (counted)."""
-    chars = current_samples().filter(kind=LabeledSample.Kind.CHAR).select_related("page").order_by("page_id", "id")
+def cut_samples(samples, cut) -> tuple[list[tuple[LabeledSample, np.ndarray | None]], int, int]:
+    """Each sample with what `cut(gray, layout, boxes)` makes of its box (None: no ink),
+    every page decoded once; plus how many pages, and how many samples sat on a page
+    whose image could not be read (left out)."""
     by_page = defaultdict(list)
-    for sample in chars:
+    for sample in samples.select_related("page").order_by("page_id", "id"):
         by_page[sample.page_id].append(sample)
-    train, hold = ([], [], []), ([], [], [])  # crops, labels, character sets
-    unreadable = empty = 0
-    for samples in by_page.values():
-        page = samples[0].page
+    out, unreadable = [], 0
+    for page_samples in by_page.values():
+        page = page_samples[0].page
         try:
             gray = decode_image(selectors.read_page_bytes(page))
         except (UnreadableImage, OSError):
-            logger.warning("page %s: image unreadable, %d samples skipped", page.pk, len(samples))
-            unreadable += len(samples)
+            logger.warning("page %s: image unreadable, %d samples skipped", page.pk, len(page_samples))
+            unreadable += len(page_samples)
             continue
-        crops = glyph_crops(gray, page.layout, [Box(*s.bbox) for s in samples])
-        for sample, crop in zip(samples, crops):
-            if crop is None:
-                empty += 1
-                continue
-            xs, labels, charsets = hold if sample.holdout else train
-            xs.append(crop)
-            labels.append(sample.new_text)
-            charsets.append(page.charset)
+        out += zip(page_samples, cut(gray, page.layout, [Box(*s.bbox) for s in page_samples]))
+    return out, len(by_page), unreadable
+
+
+def feedback_sets() -> tuple[Feedback, Feedback, dict]:
+    """(training crops, held-out crops, counts). Character samples become crops; word
+    samples whose segmentation did not match their text stay at word level (counted)."""
+    cut, pages, unreadable = cut_samples(current_samples().filter(kind=LabeledSample.Kind.CHAR), glyph_crops)
+    train, hold = ([], [], []), ([], [], [])  # crops, labels, character sets
+    empty = 0
+    for sample, crop in cut:
+        if crop is None:
+            empty += 1
+            continue
+        xs, labels, charsets = hold if sample.holdout else train
+        xs.append(crop)
+        labels.append(sample.new_text)
+        charsets.append(sample.page.charset)
     words = current_samples().filter(kind=LabeledSample.Kind.WORD).exclude(new_text="")
     counts = {
-        "feedback_pages": len(by_page),
+        "feedback_pages": pages,
         "char_samples": len(train[1]) + len(hold[1]),
         "char_samples_holdout": len(hold[1]),
         "char_samples_without_ink": empty,
@@ -68,26 +76,16 @@ def word_feedback_sets() -> tuple[WordFeedback, WordFeedback, dict]:
     """(training strips, held-out strips, counts) from every word sample with text: the
     reader learns whole words, whether or not their characters could be matched."""
     words = current_samples().filter(kind=LabeledSample.Kind.WORD).exclude(new_text="")
-    by_page = defaultdict(list)
-    for sample in words.select_related("page").order_by("page_id", "id"):
-        by_page[sample.page_id].append(sample)
+    cut, _pages, skipped = cut_samples(words, strip_crops)
     train, hold = WordFeedback.empty(), WordFeedback.empty()
-    skipped = 0
-    for samples in by_page.values():
-        page = samples[0].page
-        try:
-            gray = decode_image(selectors.read_page_bytes(page))
-        except (UnreadableImage, OSError):
-            skipped += len(samples)
+    for sample, strip in cut:
+        if strip is None:
+            skipped += 1
             continue
-        for sample, strip in zip(samples, strip_crops(gray, page.layout, [Box(*s.bbox) for s in samples])):
-            if strip is None:
-                skipped += 1
-                continue
-            target = hold if sample.holdout else train
-            target.strips.append(strip)
-            target.texts.append(sample.new_text)
-            target.charsets.append(page.charset)
+        target = hold if sample.holdout else train
+        target.strips.append(strip)
+        target.texts.append(sample.new_text)
+        target.charsets.append(sample.page.charset)
     counts = {"word_strips": len(train), "word_strips_holdout": len(hold), "word_strips_skipped": skipped}
     return train, hold, counts
 
