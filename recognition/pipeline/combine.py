@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .chars import Segmentation
-from .decode import LEXICON_MARGIN, DecodedWord, FoldedScores, LetterPrior, score_nothing, score_spelling
+from .decode import LEXICON_MARGIN, DecodedWord, FoldedScores, LetterPrior, score_spelling
 from .sequence import FoldedFrames, beam_readings, best_path, ctc_log_likelihood
 
 # How much the reader's log-likelihood counts against the decoder's score.
@@ -98,8 +98,6 @@ def word_proposals(
     for text in texts:
         if text == free.text:
             decoder, chars = free.score, free.chars
-        elif not text:
-            decoder, chars = score_nothing(seg, scores), []
         else:
             decoder, chars = score_spelling(seg, scores, text, prior)
         if not np.isfinite(decoder):

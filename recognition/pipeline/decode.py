@@ -259,13 +259,16 @@ def score_spelling(
     seg: Segmentation, scores: FoldedScores, word: str, prior: LetterPrior | None = None
 ) -> tuple[float, list[DecodedChar]]:
     """Best score of a path that spells exactly `word` (characters outside the charset
-    make it impossible)."""
+    make it impossible). The empty word is reading nothing: every candidate along the
+    cheapest partition skipped as not text (a form's printed label, a stray stroke)."""
     n, length = len(seg.primitives), len(word)
     index = {label: i for i, label in enumerate(scores.labels)}
-    if n == 0 or length == 0 or any(ch not in index for ch in word):
+    if n == 0:
+        return (0.0 if length == 0 else -np.inf), []
+    if any(ch not in index for ch in word):
         return -np.inf, []
     log_p, log_reject = _log_scores(seg, scores)
-    targets = np.array([index[ch] for ch in word])
+    targets = np.array([index[ch] for ch in word], np.int64)
     # best[j, pos]: best score with `pos` letters spelt by the end of primitive j.
     best = np.full((n + 1, length + 1), -np.inf)
     best[0, 0] = 0.0
@@ -289,7 +292,7 @@ def score_spelling(
             took[j, better] = read
     if best[n, length] == -np.inf:
         return -np.inf, []
-    spelled = prior.spelling(list(targets)) if prior is not None else 0.0
+    spelled = prior.spelling(list(targets)) if prior is not None and length else 0.0
     chars: list[DecodedChar] = []
     j, pos = n, length
     while j > 0:
@@ -300,21 +303,6 @@ def score_spelling(
         j = i
     chars.reverse()
     return float(best[n, length]) + spelled, chars
-
-
-def score_nothing(seg: Segmentation, scores: FoldedScores) -> float:
-    """Score of reading no character at all: every candidate skipped as not text, along
-    the cheapest partition of the primitives."""
-    n = len(seg.primitives)
-    if n == 0:
-        return 0.0
-    _log_p, log_reject = _log_scores(seg, scores)
-    best = np.full(n + 1, -np.inf)
-    best[0] = 0.0
-    for k in sorted(range(len(seg.candidates)), key=lambda k: seg.candidates[k].end):
-        cand = seg.candidates[k]
-        best[cand.end] = max(best[cand.end], best[cand.start] + seg.boundary_cost(cand.start) + log_reject[k])
-    return float(best[n])
 
 
 def apply_lexicon(
