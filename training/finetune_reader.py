@@ -135,12 +135,11 @@ def finetune_reader(
     """Train the reader in `base_dir` on the corrections and write it to `out_dir`;
     returns its meta (also written as meta.json)."""
     import keras
-    import tensorflow as tf
 
     from .data import load_emnist, split_indices
     from .field_synth import GlyphBank
     from .train import save_for_inference
-    from .train_reader import batch_arrays, cached_fields, make_batches
+    from .train_reader import batch_arrays, cached_fields, ctc_train_step, make_batches
 
     config = config or ReaderFinetuneConfig()
     report = progress or (lambda _p: None)
@@ -176,14 +175,7 @@ def finetune_reader(
 
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=5.0)
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            logits = model(x, training=True)
-            loss = keras.ops.mean(keras.ops.ctc_loss(y[:, 2:], logits, y[:, 1], y[:, 0], mask_index=0))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
+    train_step = ctc_train_step(model, optimizer)
 
     history: dict[str, list[float]] = {"reader_loss": []}
     for epoch in range(config.epochs):

@@ -49,6 +49,29 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def ctc_loss(y, logits):
+    """Mean CTC loss of a batch; `y` rows are (input frames, label length, labels...) as
+    `batch_arrays` packs them."""
+    import keras
+
+    return keras.ops.mean(keras.ops.ctc_loss(y[:, 2:], logits, y[:, 1], y[:, 0], mask_index=0))
+
+
+def ctc_train_step(model, optimizer):
+    """One compiled training step (x, y) -> loss for the reader, shared by training and fine-tuning."""
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            loss = ctc_loss(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    return train_step
+
+
 def _generate_chunk(args) -> list[tuple[np.ndarray, str]]:
     count, seed = args
     rng = np.random.default_rng(seed)
@@ -144,17 +167,7 @@ def fit_and_save(args, train, val, started: float, argv=None) -> dict:
     )
     optimizer = keras.optimizers.Adam(schedule, clipnorm=5.0)
 
-    def loss_of(y, logits):
-        return keras.ops.mean(keras.ops.ctc_loss(y[:, 2:], logits, y[:, 1], y[:, 0], mask_index=0))
-
-    @tf.function(reduce_retracing=True)
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            logits = model(x, training=True)
-            loss = loss_of(y, logits)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
+    train_step = ctc_train_step(model, optimizer)
 
     @tf.function(reduce_retracing=True)
     def predict(x):
@@ -167,7 +180,7 @@ def fit_and_save(args, train, val, started: float, argv=None) -> dict:
         for indices in make_batches(train, args.batch_size, rng):
             x, y = batch_arrays(train, indices)
             losses.append(float(train_step(x, y)))
-        val_figures = validate(val, predict, loss_of, args.batch_size)
+        val_figures = validate(val, predict, ctc_loss, args.batch_size)
         history["loss"].append(float(np.mean(losses)))
         for key, value in val_figures.items():
             history[key].append(value)
