@@ -1,6 +1,6 @@
 """A field crop often holds more than its own row: a printed caption, a neighbouring
 field. Its rows are offered likeliest first, and the sequence reader may choose
-another row when it hears far more of the field's characters there."""
+another row when it clearly hears more of the field's characters there."""
 
 import numpy as np
 
@@ -26,19 +26,25 @@ def two_rows(glyphs, rng, top="0312", bottom="MARTIN"):
 
 
 class FakeReader:
-    """Hears digits in strips of the first shape it is given, letters in the others."""
+    """Hears a clear character every third frame of each strip: a letter in the strip
+    numbered `hears_letters_in`, a digit in the others; in `mumbles_in`, only unsure
+    letters."""
 
     info = ReaderInfo("fake", ALPHABET, 32)
 
-    def __init__(self, hears_letters_in: int):
+    def __init__(self, hears_letters_in: int, mumbles_in: int | None = None):
         self.hears_letters_in = hears_letters_in
+        self.mumbles_in = mumbles_in
 
     def frame_probs(self, strips):
         out = []
         for k, strip in enumerate(strips):
             probs = np.zeros((strip.shape[1] // 4, len(ALPHABET) + 1))
-            probs[:, 0] = 0.5
-            probs[:, 1 + (ALPHABET.index("A") if k == self.hears_letters_in else ALPHABET.index("3"))] = 0.5
+            probs[:, 0] = 1.0
+            heard = 1 + (ALPHABET.index("A") if k in (self.hears_letters_in, self.mumbles_in) else ALPHABET.index("3"))
+            sure = 0.5 if k == self.mumbles_in else 0.95
+            probs[::3, 0] = 1.0 - sure
+            probs[::3, heard] = sure
             out.append(probs)
         return out
 
@@ -62,3 +68,12 @@ def test_the_reader_keeps_the_voted_row_unless_another_holds_the_fields_characte
     assert kept[0].box == rows[0].box
     # Without a reader, the vote decides.
     assert find_lines(prepared.binary, "word")[0].box == rows[0].box
+
+
+def test_characters_the_reader_is_unsure_of_do_not_move_the_field(emnist_glyphs):
+    prepared = prepare_field(two_rows(emnist_glyphs, np.random.default_rng(2), top="MARIE", bottom="4417"))
+    rows = field_candidates(prepared.binary)
+    upper = parse_charset("upper")
+    # Letters heard in the other row, but none of them clearly (box edges, cut print).
+    chosen = find_lines(prepared.binary, "word", reader=FakeReader(hears_letters_in=-1, mumbles_in=1), charset=upper)
+    assert chosen[0].box == rows[0].box

@@ -108,3 +108,33 @@ def test_a_row_set_in_type_looks_printed_and_handwriting_does_not(emnist_glyphs)
         x += g.shape[1] + 12
     assert looks_printed(component_stats(printed))
     assert not looks_printed(component_stats(written))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_caption_cut_at_its_baseline_by_the_crop_is_dropped(emnist_glyphs, seed):
+    """As in scanned forms cropped tightly: the caption is as large as the writing,
+    the writing sits higher than it, and the crop's edge runs along the caption's
+    baseline, so the colon's lower dot touches the edge."""
+    rng = np.random.default_rng(seed)
+    h, w = 60, 520
+    ink = np.zeros((h, w), np.uint8)
+    x, boxes = 260, []
+    for ch in "AXEL":
+        g = glyphs_of(emnist_glyphs, ch, 34, rng)
+        ink[14 : 14 + g.shape[0], x : x + g.shape[1]] |= g
+        boxes.append((x, x + g.shape[1]))
+        x += g.shape[1] + 30
+    page = Image.fromarray(255 - ink)
+    font = bold_font(40)
+    top, bottom = font.getbbox("PRENOM :")[1], font.getbbox("PRENOM :")[3]
+    ImageDraw.Draw(page).text((6, h - bottom), "PRENOM :", fill=0, font=font)  # bottom edge = baseline
+    assert top < bottom
+    prepared = prepare_field(np.asarray(page))
+    line = clean_field(prepared.binary)
+    scale = prepared.to_page[0, 0]
+    assert line.box.x * scale >= boxes[0][0] - 6  # no caption letter, no colon dot
+    assert (line.box.x + line.box.w) * scale >= boxes[-1][1] - 3
+
+
+def glyphs_of(glyphs, ch, height, rng):
+    return glyphs(ch, height, rng)

@@ -41,28 +41,30 @@ def drop_border_fragments(binary: np.ndarray, text_h: float) -> np.ndarray:
     return out
 
 
-def letter_band_of(ink: np.ndarray, text_h: float) -> tuple[float, float]:
-    """Median top and bottom of the letter-sized components of a line."""
+def letter_band_of(ink: np.ndarray, text_h: float, last: int = 0) -> tuple[float, float]:
+    """Median top and bottom of the letter-sized components of a line, or of its `last`
+    few letters (a skewed line's band drifts along it)."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= 0.6 * text_h]
     if len(tall) == 0:
         return 0.0, float(ink.shape[0])
+    if last:
+        tall = tall[np.argsort(tall[:, cv2.CC_STAT_LEFT] + tall[:, cv2.CC_STAT_WIDTH])[-last:]]
     tops = tall[:, cv2.CC_STAT_TOP]
     return float(np.median(tops)), float(np.median(tops + tall[:, cv2.CC_STAT_HEIGHT]))
 
 
 def find_label_colon(line: LineRegion, text_h: float) -> int | None:
     """Column (line-local) just right of a printed label's colon (`NOM :`), if the left
-    part of the line has one: two small, similar dots stacked inside the letters' band,
-    the upper near the middle and the lower on the baseline. The rightmost such colon
-    in the left 60% of the line ends the label."""
+    part of the line has one: two small, similar dots stacked inside the band of the
+    caption's last letters (those just left of the dots: the handwriting after a
+    caption often sits higher or lower), the upper near the middle and the lower on the baseline. The
+    rightmost such colon in the left 60% of the line ends the label."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(line.ink, connectivity=8)
-    top, bottom = letter_band_of(line.ink, text_h)
-    band_h = max(bottom - top, 1.0)
     dots = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if h <= 0.35 * band_h and w <= 0.35 * band_h and area >= 2 and w <= 1.6 * h and h <= 1.6 * w:
+        if h <= 0.5 * text_h and w <= 0.5 * text_h and area >= 2 and w <= 1.6 * h and h <= 1.6 * w:
             dots.append((x, y, w, h))
     limit = line.ink.shape[1] * 0.6
     best = None
@@ -70,20 +72,25 @@ def find_label_colon(line: LineRegion, text_h: float) -> int | None:
         for b in dots:
             if b[1] <= a[1] or a[0] > limit:
                 continue
+            x0, x1 = min(a[0], b[0]), max(a[0] + a[2], b[0] + b[2])
+            if x0 == 0:
+                continue  # no caption left of it
+            top, bottom = letter_band_of(line.ink[:, :x0], text_h, last=3)
+            band_h = max(bottom - top, 1.0)
             overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
             gap = b[1] - (a[1] + a[3])
+            small = max(a[3], b[3]) <= 0.4 * band_h
             similar = 0.4 <= (a[2] * a[3]) / max(1, b[2] * b[3]) <= 2.5
             inside = a[1] >= top - 0.1 * band_h and b[1] + b[3] <= bottom + 0.15 * band_h
             lower_on_baseline = b[1] + b[3] >= bottom - 0.3 * band_h
-            if not (overlap > 0 and 0.1 * band_h <= gap <= 0.6 * band_h and similar and inside and lower_on_baseline):
+            if not (overlap > 0 and small and 0.1 * band_h <= gap <= 0.6 * band_h and similar and inside
+                    and lower_on_baseline):
                 continue
             # A colon stands alone: no other ink in its columns (a broken E is no colon).
-            x0, x1 = min(a[0], b[0]), max(a[0] + a[2], b[0] + b[2])
             column = stats[1:][(stats[1:, cv2.CC_STAT_LEFT] < x1) & (stats[1:, cv2.CC_STAT_LEFT] + stats[1:, 2] > x0)]
             if len(column) > 2:
                 continue
-            right = max(a[0] + a[2], b[0] + b[2])
-            best = right if best is None else max(best, right)
+            best = x1 if best is None else max(best, x1)
     return best
 
 
@@ -271,8 +278,8 @@ def field_candidates(binary: np.ndarray, count: int = 3) -> list[LineRegion]:
     """The rows of a field crop that may be its handwriting, likeliest first, each
     cleaned of rules, printed labels and strokes from neighbouring fields."""
     text_h = estimate_text_height(binary) or binary.shape[0] / 2
-    cleaned = remove_rules(binary, text_h)
-    cleaned = drop_border_fragments(cleaned, text_h)
+    ruled = remove_rules(binary, text_h)
+    cleaned = drop_border_fragments(ruled, text_h)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
     if n <= 1:
         return []
@@ -282,7 +289,7 @@ def field_candidates(binary: np.ndarray, count: int = 3) -> list[LineRegion]:
         if line is None:
             continue
         line_h = estimate_text_height(line.ink) or text_h
-        label_end = max(find_label_colon(line, line_h) or -1, find_small_label(line) or -1)
+        label_end = max(_label_colon_column(ruled, band, line, line_h), find_small_label(line) or -1)
         if label_end >= 0:
             ink = line.ink.copy()
             ink[:, : label_end + 1] = 0
@@ -290,6 +297,17 @@ def field_candidates(binary: np.ndarray, count: int = 3) -> list[LineRegion]:
         if line is not None:
             lines.append(line)
     return lines
+
+
+def _label_colon_column(ruled: np.ndarray, band: tuple[int, int], line: LineRegion, line_h: float) -> int:
+    """`find_label_colon` for a field's row, column in the row's own coordinates (-1:
+    none). It looks before border fragments are dropped: when the crop cuts right at a
+    caption's baseline, the colon's lower dot touches the edge and would be gone."""
+    whole = field_line(ruled, band)
+    if whole is None:
+        return -1
+    column = find_label_colon(whole, line_h)
+    return -1 if column is None else column + whole.box.x - line.box.x
 
 
 def _tighten(line: LineRegion) -> LineRegion | None:

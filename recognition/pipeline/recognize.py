@@ -21,7 +21,7 @@ from .lexicon import Lexicon
 from .lines import estimate_text_height, segment_lines, whole_image_as_line
 from .normalize import normalize_batch
 from .preprocess import check_marks, prepare_field, prepare_page
-from .sequence import SequenceReader, charset_evidence, fold_frames, normalize_strip
+from .sequence import SequenceReader, confident_characters, fold_frames, normalize_strip
 from .types import LineRegion, PageResult, WordRegion
 from .words import segment_words
 
@@ -47,9 +47,9 @@ class RecognitionOptions:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
 
 
-# A field's likeliest-looking row keeps its place unless another row holds this many
-# times more of the charset's characters to the reader's ear.
-OTHER_ROW_FACTOR = 1.6
+# A field's likeliest-looking row keeps its place unless the reader hears this many
+# times more of the charset's characters clearly in another row.
+OTHER_ROW_FACTOR = 1.3
 
 
 def find_lines(
@@ -57,9 +57,9 @@ def find_lines(
     charset: Charset | None = None,
 ) -> list[LineRegion]:
     """Lines of a page; for a field, its one line of handwriting: the row the layout
-    votes for, or, when a reader is given, another row of the crop if the reader hears
-    far more of the field's characters in it (the votes chose a printed caption, or a
-    neighbouring field's row)."""
+    votes for, or, when a reader is given, another row of the crop if the reader clearly
+    hears more of the field's characters in it (the votes chose a printed caption, a
+    row of boxes, or a neighbouring field's row)."""
     if layout == "page":
         return segment_lines(binary, gray=gray)
     if layout == "line":
@@ -67,7 +67,7 @@ def find_lines(
     candidates = field_candidates(binary)
     if len(candidates) > 1 and reader is not None and charset is not None:
         probs = reader.frame_probs([normalize_strip(c.ink) for c in candidates])
-        evidence = [charset_evidence(p, reader.info.alphabet, charset) for p in probs]
+        evidence = [confident_characters(p, reader.info.alphabet, charset) for p in probs]
         best = int(np.argmax(evidence))
         if evidence[best] > OTHER_ROW_FACTOR * evidence[0]:
             return [candidates[best]]

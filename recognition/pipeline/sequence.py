@@ -88,15 +88,35 @@ def fold_frames(probs: np.ndarray, alphabet: list[str], charset: Charset) -> Fol
     return FoldedFrames(np.log(np.maximum(folded, 1e-12)), symbols)
 
 
-def charset_evidence(probs: np.ndarray, alphabet: list[str], charset: Charset) -> float:
-    """How many characters of the field's charset the reader hears in a strip: its
-    probability mass on characters the charset holds as they are (case aside, but no
-    look-alikes: a handwritten 0 is no evidence for a field of capitals), summed over
-    frames. Print, which the reader was taught to hear nothing in, adds little."""
-    columns = [k + 1 for k, label in enumerate(alphabet)
-               if label != " " and (label in charset.chars or label.upper() in charset.chars
-                                    or label.lower() in charset.chars)]
-    return float(probs[:, columns].sum()) if columns else 0.0
+def confident_characters(probs: np.ndarray, alphabet: list[str], charset: Charset, certainty: float = 0.8) -> float:
+    """How many of the field's characters the reader hears clearly in a strip: the
+    characters of its greedy reading that the charset holds as they are (case aside,
+    but no look-alikes: a handwritten 0 is no evidence for a field of capitals), each
+    counted by its peak probability when that is at least `certainty`. Box edges, print
+    cut by the crop and strokes of neighbouring fields are heard as characters too, but
+    seldom clearly; print, which the reader was taught to hear nothing in, adds little."""
+    own = sorted({c for c in charset.chars if c != " "})
+    # Columns: the blank, each of the charset's own characters (both cases added up),
+    # and everything else (digits in a field of letters, spaces) together.
+    heard = np.zeros((probs.shape[0], len(own) + 2))
+    heard[:, 0] = probs[:, BLANK]
+    for k, label in enumerate(alphabet):
+        target = next((c for c in (label, label.upper(), label.lower()) if c in own), None)
+        column = own.index(target) + 1 if target is not None else len(own) + 1
+        heard[:, column] += probs[:, k + 1]
+    best = heard.argmax(axis=1)
+    total = 0.0
+    start = 0
+    while start < len(best):
+        end = start
+        while end < len(best) and best[end] == best[start]:
+            end += 1
+        column = best[start]
+        if column != BLANK and column <= len(own):
+            peak = float(heard[start:end, column].max())
+            total += peak if peak >= certainty else 0.0
+        start = end
+    return total
 
 
 def ctc_log_likelihood(frames: FoldedFrames, text: str) -> float:
