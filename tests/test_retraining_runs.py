@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 TINY = {"epochs": 1, "base_samples": 200, "segmenter_words": 0, "feedback_copies": 1, "validation_samples": 100,
         "batch_size": 64, "reader_epochs": 1, "reader_base_fields": 64, "reader_feedback_copies": 1,
-        "reader_validation_fields": 32}
+        "reader_validation_fields": 32, "reader_writer_fields": 16}
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@ class FinetuneConfig:
     reader_epochs: int = 4
     reader_base_fields: int = 8000
     reader_feedback_copies: int = 24
+    reader_writer_fields: int = 4000
     reader_validation_fields: int = 1000
     reader_learning_rate: float = 5e-4
 
@@ -316,7 +317,8 @@ def finetune(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_for_inference(model, out_dir / "model.keras")
-    reader_meta = update_reader(base_dir, out_dir, version, words, word_holdout, emnist_path, config, report)
+    glyphs = (feedback.x[keep], [feedback.labels[i] for i in keep])
+    reader_meta = update_reader(base_dir, out_dir, version, words, word_holdout, emnist_path, config, report, glyphs)
     if reader_meta is not None:
         metrics["reader"] = reader_meta["metrics"]
         data_counts["reader"] = reader_meta["data"]
@@ -340,7 +342,7 @@ def finetune(
 
 def update_reader(base_dir: Path, out_dir: Path, version: str, words: WordFeedback | None,
                   holdout: WordFeedback | None, emnist_path: Path, config: FinetuneConfig,
-                  report: Progress) -> dict | None:
+                  report: Progress, glyphs: tuple[np.ndarray, list[str]] | None = None) -> dict | None:
     """The new version's reader: fine-tuned on the word corrections, or the parent's
     copied unchanged when `reader_epochs` is 0. None when the base has no reader."""
     source = Path(base_dir) / "reader"
@@ -353,10 +355,10 @@ def update_reader(base_dir: Path, out_dir: Path, version: str, words: WordFeedba
     reader_config = ReaderFinetuneConfig(
         epochs=config.reader_epochs, base_fields=config.reader_base_fields,
         feedback_copies=config.reader_feedback_copies, validation_fields=config.reader_validation_fields,
-        learning_rate=config.reader_learning_rate, seed=config.seed,
+        learning_rate=config.reader_learning_rate, seed=config.seed, writer_fields=config.reader_writer_fields,
     )
     return finetune_reader(source, target, version, words or WordFeedback.empty(), holdout or WordFeedback.empty(),
-                           emnist_path, reader_config, report)
+                           emnist_path, reader_config, report, glyphs)
 
 
 def save_figures(out_dir: Path, test: Arrays, test_probs: np.ndarray, hold: Feedback, hold_probs: np.ndarray,

@@ -62,10 +62,49 @@ class ReaderFinetuneConfig:
     epochs: int = 3
     base_fields: int = 12000  # generated fields mixed in, so the reader keeps what it knew
     feedback_copies: int = 8  # light variations of each corrected strip per epoch
+    # Generated capitals fields written partly with the corrected characters' own
+    # glyphs: the writers' letter shapes in many more words than they corrected.
+    writer_fields: int = 0
+    writer_glyph_share: float = 0.5
     validation_fields: int = 1000
     learning_rate: float = 2e-4
     batch_size: int = 32
     seed: int = 13
+
+
+class WritersGlyphBank:
+    """Glyphs for generated fields: for a character the reviewers corrected, one of
+    their writers' crops (`share` of the draws); otherwise the base bank's."""
+
+    def __init__(self, base, crops: np.ndarray, labels: list[str], share: float):
+        self.base = base
+        self.share = share
+        self.by_char: dict[str, list[np.ndarray]] = {}
+        for crop, label in zip(crops, labels):
+            if len(label) == 1 and label.isalnum() and (crop > 40).any():
+                self.by_char.setdefault(label, []).append(crop)
+
+    def glyph(self, ch: str, rng: np.random.Generator) -> np.ndarray:
+        pool = self.by_char.get(ch)
+        if not pool or rng.random() >= self.share:
+            return self.base.glyph(ch, rng)
+        img = pool[rng.integers(len(pool))]
+        ys, xs = np.nonzero(img > 40)
+        return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def writer_fields(bank: WritersGlyphBank, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, str]]:
+    """`count` generated fields of capitals (the writers' glyphs are capitals fields'
+    crops), as (uint8 strip, text) pairs like `train_reader`'s."""
+    from .field_synth import field_sample, field_text
+    from .train_reader import MAX_LABEL
+
+    out: list[tuple[np.ndarray, str]] = []
+    while len(out) < count:
+        sample = field_sample(bank, rng, text=field_text(rng).upper())
+        if sample is not None and len(sample[1]) <= MAX_LABEL:
+            out.append(((sample[0] * 255).astype(np.uint8), sample[1]))
+    return out
 
 
 def trainable_text(text: str, alphabet: list[str]) -> str | None:
@@ -131,9 +170,11 @@ def finetune_reader(
     emnist_path: Path,
     config: ReaderFinetuneConfig | None = None,
     progress: Progress | None = None,
+    glyphs: tuple[np.ndarray, list[str]] | None = None,
 ) -> dict:
     """Train the reader in `base_dir` on the corrections and write it to `out_dir`;
-    returns its meta (also written as meta.json)."""
+    returns its meta (also written as meta.json). `glyphs` are corrected character
+    crops (28x28, ink bright) and their labels, for `config.writer_fields`."""
     import keras
 
     from .data import load_emnist, split_indices
@@ -161,6 +202,12 @@ def finetune_reader(
     base = cached_fields(bank, config.base_fields, config.seed, 2, cache) if config.base_fields else []
     val_bank = GlyphBank(emnist.images[split.validation], emnist.labels[split.validation], emnist.mapping)
     val = cached_fields(val_bank, config.validation_fields, config.seed + 1, 2, cache)
+    writers = None
+    if glyphs is not None and config.writer_fields:
+        writers = WritersGlyphBank(bank, glyphs[0], glyphs[1], config.writer_glyph_share)
+    if writers is not None and writers.by_char:
+        report({"stage": "writing fields in the writers' letters"})
+        base = base + writer_fields(writers, config.writer_fields, rng)
 
     keras.utils.set_random_seed(config.seed)
     model = keras.models.load_model(Path(base_dir) / "model.keras", compile=False)
@@ -207,7 +254,8 @@ def finetune_reader(
         "parent": base_meta["version"],
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": {"feedback_words": len(kept), "feedback_words_dropped": len(words) - len(kept),
-                 "holdout_words": len(holdout), "generated_fields": len(base)},
+                 "holdout_words": len(holdout), "generated_fields": len(base),
+                 "writer_glyphs": sum(len(v) for v in writers.by_char.values()) if writers else 0},
         "metrics": metrics,
         "finetune": config.__dict__,
         "train_seconds": round(time.time() - started, 1),

@@ -43,6 +43,8 @@ class Command(BaseCommand):
         feedback.add_argument("--reader-epochs", type=int, default=None,
                               help="epochs for the sequence reader on corrected words (0: keep it as it is)")
         feedback.add_argument("--reader-base-fields", type=int, default=None, help="generated fields mixed in")
+        feedback.add_argument("--reader-writer-fields", type=int, default=None,
+                              help="generated fields written partly with the corrected characters' glyphs")
 
     def handle(self, *args, **opts):
         if opts["from_feedback"]:
@@ -65,7 +67,7 @@ class Command(BaseCommand):
         from recognition.tasks import train_from_feedback
 
         names = ("epochs", "base_samples", "segmenter_words", "feedback_copies", "feedback_share", "reader_epochs",
-                 "reader_base_fields")
+                 "reader_base_fields", "reader_writer_fields")
         options = {name: opts[name] for name in names if opts[name] is not None}
         try:
             version = retraining.queue_training(options=options, enqueue=not opts["here"])
