@@ -41,6 +41,9 @@ class RecognitionOptions:
     # Whether the model's sequence reader (when it has one) weighs in, and how much.
     use_reader: bool = True
     reader_weight: float = 1.0
+    # How many views (slants) of each word the reader reads and averages (sequence.py
+    # VIEW_SLANTS): about 0.5 s more on a full page, nothing to speak of on a field.
+    reader_views: int = 3
 
     def __post_init__(self):
         if self.layout not in LAYOUTS:
@@ -114,7 +117,8 @@ def recognize_image(
     crops = [c.ink for _, words in plan for _, seg in words for c in seg.candidates]
     strokes = [seg.stroke_width for _, words in plan for _, seg in words for _ in seg.candidates]
     probs = classifier.predict_proba(normalize_batch(crops, strokes))
-    word_frames = reader.frame_probs([normalize_strip(w.ink) for _, ws in plan for w, _ in ws]) if reader else []
+    strips = [normalize_strip(w.ink) for _, ws in plan for w, _ in ws]
+    word_frames = reader.frame_probs(strips, views=options.reader_views) if reader else []
     lap("classify")
     report(80)
 

@@ -204,6 +204,21 @@ def _add(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], bla
     current[1] = np.logaddexp(current[1], char)
 
 
+# Slants of the views `SequenceReader.frame_probs` averages (columns shifted by this
+# fraction of the height above and below the middle row; the width, and so the frame
+# grid, stays the same).
+VIEW_SLANTS = (0.0, -0.15, 0.15)
+
+
+def slanted(strip: np.ndarray, slant: float) -> np.ndarray:
+    """A strip sheared about its middle row, width unchanged."""
+    if slant == 0.0:
+        return strip
+    h, w = strip.shape
+    shear = np.array([[1.0, slant, -slant * h / 2], [0.0, 1.0, 0.0]], np.float32)
+    return cv2.warpAffine(strip, shear, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
 @dataclass(frozen=True)
 class ReaderInfo:
     version: str
@@ -244,9 +259,15 @@ class SequenceReader:
                 )
         return self._model
 
-    def frame_probs(self, strips: list[np.ndarray], batch_width: int = 4096) -> list[np.ndarray]:
+    def frame_probs(self, strips: list[np.ndarray], batch_width: int = 4096, views: int = 1) -> list[np.ndarray]:
         """Normalised strips -> per strip (frames, 1 + len(alphabet)) softmax rows.
-        Strips of similar width go through the model together."""
+        Strips of similar width go through the model together. With `views` > 1 the
+        reader also reads each strip slanted left and right (`VIEW_SLANTS`) and the
+        frames' probabilities are averaged: a slip one view makes the others outvote."""
+        if views > 1:
+            readings = [self.frame_probs([slanted(s, slant) for s in strips], batch_width)
+                        for slant in VIEW_SLANTS[:views]]
+            return [np.mean([r[i] for r in readings], axis=0) for i in range(len(strips))]
         if not strips:
             return []
         model = self._load()
