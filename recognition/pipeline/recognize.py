@@ -42,7 +42,7 @@ class RecognitionOptions:
     use_reader: bool = True
     reader_weight: float = 1.0
     # How many views (slants) of each word the reader reads and averages (sequence.py
-    # VIEW_SLANTS): about 0.5 s more on a full page, nothing to speak of on a field.
+    # VIEW_SLANTS): about 0.7 s more on a full page (BENCHMARKS.md), little on a field.
     reader_views: int = 3
 
     def __post_init__(self):
