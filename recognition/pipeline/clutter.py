@@ -58,8 +58,8 @@ def find_label_colon(line: LineRegion, text_h: float) -> int | None:
     """Column (line-local) just right of a printed label's colon (`NOM :`), if the left
     part of the line has one: two small, similar dots stacked inside the band of the
     caption's last letters (those just left of the dots: the handwriting after a
-    caption often sits higher or lower), the upper near the middle and the lower on the baseline. The
-    rightmost such colon in the left 60% of the line ends the label."""
+    caption often sits higher or lower), the upper near the middle and the lower on
+    the baseline. The rightmost such colon in the left 60% of the line ends the label."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(line.ink, connectivity=8)
     dots = []
     for i in range(1, n):
