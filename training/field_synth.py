@@ -53,8 +53,13 @@ class GlyphBank:
         else:
             pool = self.by_char[ch]
             img = self.images[pool[rng.integers(len(pool))]]
-        ys, xs = np.nonzero(img > 40)
-        return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        return crop_to_ink(img)
+
+
+def crop_to_ink(glyph: np.ndarray) -> np.ndarray:
+    """A glyph image (ink bright) cut to the box of its ink."""
+    ys, xs = np.nonzero(glyph > 40)
+    return glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 @lru_cache(maxsize=1)

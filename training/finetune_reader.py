@@ -88,9 +88,9 @@ class WritersGlyphBank:
         pool = self.by_char.get(ch)
         if not pool or rng.random() >= self.share:
             return self.base.glyph(ch, rng)
-        img = pool[rng.integers(len(pool))]
-        ys, xs = np.nonzero(img > 40)
-        return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        from .field_synth import crop_to_ink
+
+        return crop_to_ink(pool[rng.integers(len(pool))])
 
 
 def writer_fields(bank: WritersGlyphBank, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, str]]:
