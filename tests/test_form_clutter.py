@@ -16,6 +16,10 @@ def bold_font(size):
     return ImageFont.truetype(str(find_font(["DejaVuSans-Bold", "DejaVuSans."])), size)
 
 
+def regular_font(size):
+    return ImageFont.truetype(str(find_font(["DejaVuSans.", "LiberationSans-Regular"])), size)
+
+
 def field_with_clutter(glyphs, rng, label="NOM :", text="MARTIN", rules=True, neighbours=True):
     """A 64 x 420 field: a printed label at the left, handwriting in the middle, a box
     around it, and pieces of the fields above and below cut by the crop. Returns the
@@ -92,22 +96,45 @@ def component_stats(binary):
     return stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= 8]
 
 
+def written_row(glyphs, text, rng, shape, heights, y, jitter, spacing):
+    """Handwritten capitals side by side: each `heights` (low, high) tall, `y` +- `jitter`
+    from the top, `spacing` pixels apart."""
+    ink = np.zeros(shape, np.uint8)
+    x = spacing
+    for ch in text:
+        g = glyphs(ch, int(rng.integers(*heights)), rng)
+        top = y + int(rng.integers(-jitter, jitter + 1))
+        ink[top : top + g.shape[0], x : x + g.shape[1]] |= g
+        x += g.shape[1] + spacing
+    return ink
+
+
 def test_a_row_set_in_type_looks_printed_and_handwriting_does_not(emnist_glyphs):
     from recognition.pipeline.clutter import looks_printed
 
     page = Image.new("L", (400, 60), 0)
     ImageDraw.Draw(page).text((10, 10), "PRENOM", fill=255, font=bold_font(28))
     printed = (np.asarray(page) > 128).astype(np.uint8) * 255
-    rng = np.random.default_rng(1)
-    written = np.zeros((80, 400), np.uint8)
-    x = 10
-    for ch in "PRENOM":
-        g = emnist_glyphs(ch, int(rng.integers(26, 34)), rng)
-        y = 20 + int(rng.integers(-4, 5))
-        written[y : y + g.shape[0], x : x + g.shape[1]] |= g
-        x += g.shape[1] + 12
+    written = written_row(emnist_glyphs, "PRENOM", np.random.default_rng(1), (80, 400), (26, 34), 20, 4, 12)
     assert looks_printed(component_stats(printed))
     assert not looks_printed(component_stats(written))
+
+
+@pytest.mark.parametrize("render_size", [40, 48, 56])
+def test_small_print_looks_printed_though_its_letters_differ_by_a_pixel(emnist_glyphs, render_size):
+    """A caption scanned at 8-11 px a letter: the O overshoots the flat letters by a
+    pixel, more than a few per cent of its height, and it is still set in type."""
+    page = Image.new("L", (1200, 240), 0)
+    ImageDraw.Draw(page).text((40, 40), "PRENOM", fill=255, font=regular_font(render_size))
+    scanned = cv2.resize(np.asarray(page), None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    printed = (scanned > 100).astype(np.uint8) * 255
+    written = written_row(emnist_glyphs, "PRENOM", np.random.default_rng(render_size), (40, 200), (9, 13), 12, 2, 4)
+    from recognition.pipeline.clutter import looks_printed
+
+    stats = cv2.connectedComponentsWithStats(printed)[2][1:]
+    assert len(stats) == 6 and np.ptp(stats[:, cv2.CC_STAT_HEIGHT]) >= 1
+    assert looks_printed(stats)
+    assert not looks_printed(cv2.connectedComponentsWithStats(written)[2][1:])
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -138,3 +165,30 @@ def test_a_caption_cut_at_its_baseline_by_the_crop_is_dropped(emnist_glyphs, see
 
 def glyphs_of(glyphs, ch, height, rng):
     return glyphs(ch, height, rng)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_printed_word_in_the_handwriting_row_is_dropped(emnist_glyphs, seed):
+    """As on forms where a date field shares its row with `CLASSE :`: the printed word
+    goes, every handwritten letter stays."""
+    rng = np.random.default_rng(seed)
+    image, (hx, hy, hw, hh) = field_with_clutter(emnist_glyphs, rng, label="", rules=False, neighbours=False,
+                                                text="MARIE")
+    page = Image.fromarray(np.pad(image, ((0, 0), (0, 240)), constant_values=255))
+    ImageDraw.Draw(page).text((hx + hw + 30, hy + 4), "CLASSE", fill=0, font=regular_font(24))
+    prepared = prepare_field(np.asarray(page))
+    line = clean_field(prepared.binary)
+    scale = prepared.to_page[0, 0]
+    assert abs(line.box.x * scale - hx) <= 3
+    assert abs((line.box.x + line.box.w) * scale - (hx + hw)) <= 3
+
+
+def test_handwritten_capitals_written_close_together_are_kept(emnist_glyphs):
+    from recognition.pipeline.clutter import drop_printed_words
+    from recognition.pipeline.types import Box, LineRegion
+
+    for seed in range(10):
+        ink = written_row(emnist_glyphs, "CLEMENT", np.random.default_rng(seed), (60, 400), (26, 32), 15, 2, 3)
+        line = LineRegion(Box(0, 0, 400, 60), ink)
+        kept = drop_printed_words(line)
+        assert kept is not None and kept.ink.sum() == ink.sum()
