@@ -195,6 +195,7 @@ def main(argv=None) -> dict:
     figures = {
         "command": "python -m benchmarks.relabel_loop " + " ".join(sys.argv[1:] if argv is None else argv),
         "base_model": base.name,
+        "corrected_images": args.corrected,
         "new_model": run.name,
         "reviewed_pages": len(reviewed),
         "unseen_pages": len(unseen),
