@@ -24,6 +24,8 @@ from rapidfuzz.distance import Levenshtein
 from recognition.pipeline.charsets import CharsetError, parse_charset
 from recognition.pipeline.sequence import DOWNSAMPLE, LINE_HEIGHT, best_path, fold_frames
 
+from .field_synth import GlyphBank, crop_to_ink, field_sample, field_text
+
 Progress = Callable[[dict], None]
 
 
@@ -88,15 +90,12 @@ class WritersGlyphBank:
         pool = self.by_char.get(ch)
         if not pool or rng.random() >= self.share:
             return self.base.glyph(ch, rng)
-        from .field_synth import crop_to_ink
-
         return crop_to_ink(pool[rng.integers(len(pool))])
 
 
 def writer_fields(bank: WritersGlyphBank, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, str]]:
     """`count` generated fields of capitals (the writers' glyphs are capitals fields'
     crops), as (uint8 strip, text) pairs like `train_reader`'s."""
-    from .field_synth import field_sample, field_text
     from .train_reader import MAX_LABEL
 
     out: list[tuple[np.ndarray, str]] = []
@@ -178,7 +177,6 @@ def finetune_reader(
     import keras
 
     from .data import load_emnist, split_indices
-    from .field_synth import GlyphBank
     from .train import save_for_inference
     from .train_reader import batch_arrays, cached_fields, ctc_train_step, make_batches
 
