@@ -131,15 +131,13 @@ def vary_strip(strip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def read_words(model, strips: list[np.ndarray], alphabet: list[str], charsets: list[str]) -> list[str]:
     """Greedy readings folded onto each word's character set, as recognition reads."""
-    from recognition.pipeline.sequence import pad_batch
+    from recognition.pipeline.sequence import frame_softmax, pad_batch
 
     reads = []
     for start in range(0, len(strips), 64):
         part = [s.astype(np.float32) / 255.0 for s in strips[start : start + 64]]
         batch, frames = pad_batch(part)
-        logits = np.asarray(model(batch, training=False), np.float64)
-        probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        probs /= probs.sum(axis=-1, keepdims=True)
+        probs = frame_softmax(np.asarray(model(batch, training=False)))
         for row, n in enumerate(frames):
             spec = charsets[start + row]
             try:

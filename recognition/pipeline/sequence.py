@@ -277,10 +277,7 @@ class SequenceReader:
 
         def run(indices: list[int]) -> None:
             batch, frames = pad_batch([strips[i] for i in indices])
-            logits = np.asarray(model(batch), np.float64)
-            logits -= logits.max(axis=-1, keepdims=True)
-            probs = np.exp(logits)
-            probs /= probs.sum(axis=-1, keepdims=True)
+            probs = frame_softmax(np.asarray(model(batch)))
             for row, i in enumerate(indices):
                 out[i] = probs[row, : frames[row]].astype(np.float32)
 
@@ -293,6 +290,13 @@ class SequenceReader:
         if group:
             run(group)
         return out  # type: ignore[return-value]
+
+
+def frame_softmax(logits: np.ndarray) -> np.ndarray:
+    """The reader's output logits (..., frames, 1 + len(alphabet)) -> probabilities per frame."""
+    shifted = np.asarray(logits, np.float64) - np.max(logits, axis=-1, keepdims=True)
+    probs = np.exp(shifted)
+    return probs / probs.sum(axis=-1, keepdims=True)
 
 
 _cache: dict[Path, SequenceReader] = {}
