@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from recognition.pipeline.charsets import CharsetError, parse_charset
-from recognition.pipeline.sequence import DOWNSAMPLE, LINE_HEIGHT, best_path, fold_frames
+from recognition.pipeline.sequence import DOWNSAMPLE, LINE_HEIGHT, best_path, fold_frames, frame_softmax, pad_batch
 
 from .field_synth import GlyphBank, crop_to_ink, field_sample, field_text
 
@@ -131,8 +131,6 @@ def vary_strip(strip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def read_words(model, strips: list[np.ndarray], alphabet: list[str], charsets: list[str]) -> list[str]:
     """Greedy readings folded onto each word's character set, as recognition reads."""
-    from recognition.pipeline.sequence import frame_softmax, pad_batch
-
     reads = []
     for start in range(0, len(strips), 64):
         part = [s.astype(np.float32) / 255.0 for s in strips[start : start + 64]]
