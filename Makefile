@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 IMAGE  ?=
 LAYOUT ?= page
 CHARSET ?= any
+DATA    ?= ../shared/data
+MODEL   ?= training/models/hwr-3
 
 .PHONY: demo test setup services fonts browser web worker beat training-worker lint benchmarks clean
 
@@ -17,8 +19,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# Handwriting fonts for generated test pages; typewriter and book fonts for the line
+# reader's and line finder's rendered training lines (training/line_reader.py).
 fonts:
-	@fc-list 2>/dev/null | grep -qi rufscript || scripts/apt_install.sh fonts-rufscript fonts-breip fonts-dejavu-core || true
+	@(fc-list 2>/dev/null | grep -qi rufscript && fc-list 2>/dev/null | grep -qi "liberation mono" \
+	  && fc-list 2>/dev/null | grep -qi freemono) \
+	  || scripts/apt_install.sh fonts-rufscript fonts-breip fonts-dejavu-core fonts-liberation fonts-freefont-ttf || true
 
 setup: $(VENV)/.installed fonts
 	$(PY) manage.py migrate --noinput -v0
@@ -62,8 +68,11 @@ benchmarks: setup
 	$(PY) -m training.evaluate_words
 	$(PY) -m benchmarks.segmentation_generated --pages 20
 	$(PY) -m training.evaluate_lines --threads 1
+	$(PY) -m training.evaluate_lines --pages $(DATA)/pages --split val
+	$(PY) -m training.evaluate_pages
+	$(PY) -m training.evaluate_pages --true-lines
+	$(PY) -m training.line_reader --evaluate $(MODEL)
 	$(PY) -m benchmarks.speed
-	$(PY) -m benchmarks.page_text
 
 clean:
 	rm -rf var/demo var/logs var/reports

@@ -57,9 +57,11 @@ def main(argv=None) -> dict:
 
     django.setup()
     from recognition.pipeline import RecognitionOptions, parse_charset
+    from recognition.pipeline.bundle import read_model_info
     from recognition.retraining import samples
     from training.evaluate_words import evaluate, read_labels
-    from training.finetune import FinetuneConfig, label_masks, read_model_info, update_reader
+    from training.finetune import FinetuneConfig, update_reader
+    from training.glyph_classifier import label_masks
     from training.paths import EMNIST_PATH
 
     loop_figures = json.loads((loop / "relabel.json").read_text())

@@ -208,19 +208,32 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("HWR_RECOGNITION_QUEUE", default="recognition")
 HWR_RECOGNITION_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 HWR_TRAINING_QUEUE = env.str("HWR_TRAINING_QUEUE", default="training")
-# Retraining never shares a queue with recognition, however it is sent.
-CELERY_TASK_ROUTES = {"recognition.train_from_feedback": {"queue": HWR_TRAINING_QUEUE}}
+
+
+def route_by_task_name(name: str, args, kwargs, options, task=None, **_kwargs) -> dict:
+    """Retraining on its own queue, so a run never starves uploads; every other task on
+    the recognition queue. The queue settings are read as each task is sent, so a queue
+    set at run time applies (a test gives its worker a queue of its own)."""
+    from django.conf import settings as current
+
+    queues = {"recognition.train_from_feedback": current.HWR_TRAINING_QUEUE}
+    return {"queue": queues.get(name, current.HWR_RECOGNITION_QUEUE)}
+
+
+# Tasks are sent by their names and routed here alone, by name: no call site names a queue.
+CELERY_TASK_ROUTES = [route_by_task_name]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Each worker process loads TensorFlow and the model when it starts (after the fork):
 # give it longer than Celery's default 4 s to report that it is up.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
-# `celery -A hwr_site beat` sends the reaper; workers also reap when they start a job.
+# `celery -A hwr_site beat` sends the reaper (recognition/reaper.py); workers also reap
+# when they start a job, and a request for a training run does.
 CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {
         "task": "recognition.fail_stale_jobs",
         "schedule": HWR_REAP_INTERVAL,
-        "options": {"queue": HWR_RECOGNITION_QUEUE, "expires": HWR_REAP_INTERVAL},
+        "options": {"expires": HWR_REAP_INTERVAL},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

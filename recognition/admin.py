@@ -12,10 +12,10 @@ from django.utils.html import format_html
 
 from . import selectors, services
 from .documents import admin_views as document_views
-from .models import Document, Job, LabeledSample, ModelVersion, Page
+from .errors import Refusal
+from .models import Document, Job, LabeledSample, ModelVersion, Page, TaskReport
 from .pipeline import CharsetError, parse_charset
 from .retraining import admin_views as retraining_views
-from .uploads import UploadRejected
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,7 +38,8 @@ class UploadPagesForm(forms.Form):
     images = MultipleFileField(help_text="One or many PNG, JPEG or TIFF scans, or PDFs: each page of a PDF or of a "
                                          "multi-page TIFF becomes a page, grouped in a document.")
     layout = forms.ChoiceField(choices=Page.Layout.choices, initial=Page.Layout.PAGE)
-    charset = forms.CharField(initial="any", max_length=200, help_text=Page._meta.get_field("charset").help_text)
+    charset = forms.CharField(initial="any", max_length=Page._meta.get_field("charset").max_length,
+                              help_text=Page._meta.get_field("charset").help_text)
     lexicon = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                               help_text="Optional word list, one entry per line.")
     lexicon_file = forms.FileField(required=False, help_text="…or a word list file (UTF-8 text).")
@@ -168,10 +169,8 @@ class PageAdmin(admin.ModelAdmin):
                                                 layout=form.cleaned_data["layout"],
                                                 charset=form.cleaned_data["charset"], lexicon=lexicon)
                     created += page.document.page_count if page.document_id else 1
-                except UploadRejected as exc:
+                except Refusal as exc:  # a bad file, or a queue away for a moment
                     rejected.append(f"{upload.name}: {exc.message}")
-                except services.QueueUnavailable as exc:
-                    rejected.append(f"{upload.name}: {exc}")
             if created:
                 self.message_user(request, f"Uploaded {created} page(s); recognition is queued.", messages.SUCCESS)
             for line in rejected:
@@ -187,6 +186,20 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "page", "status", "progress", "model_version_name", "created", "finished"]
     list_filter = ["status", "model_version_name"]
     readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TaskReport)
+class TaskReportAdmin(admin.ModelAdmin):
+    """Every Celery task as it ran (read only: Celery's signals write these)."""
+
+    list_display = ["task_id", "name", "state", "progress", "stage", "attempt", "job", "model_version", "started",
+                    "finished"]
+    list_filter = ["state", "name"]
+    search_fields = ["task_id"]
+    readonly_fields = [f.name for f in TaskReport._meta.fields]
 
     def has_add_permission(self, request):
         return False

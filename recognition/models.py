@@ -1,4 +1,5 @@
-"""Pages, recognition jobs, their results as rows, and model versions."""
+"""Pages, recognition jobs, their results as rows, model versions, and a report of every
+Celery task."""
 
 from __future__ import annotations
 
@@ -145,6 +146,41 @@ class Job(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class TaskReport(models.Model):
+    """One Celery task as it ran, whatever it did: written only from Celery's signals and
+    the progress callbacks in task_reports.py, so every task's state is recorded in one
+    place, the same way. Linked to the job or training run it worked on, where there is
+    one; the job and the model version keep the fields the API shows."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        STARTED = "started"
+        RETRYING = "retrying"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    task_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=200, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
+    stage = models.CharField(max_length=100, blank=True, help_text="What the task is doing, when it says so.")
+    attempt = models.PositiveSmallIntegerField(default=0, help_text="Retries before the latest attempt started.")
+    worker = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="task_reports")
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="task_reports")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id} ({self.state})"
 
 
 class Region(models.Model):

@@ -1,4 +1,7 @@
-"""Thin Celery tasks: load by id, run the pipeline, hand the result to a service."""
+"""Thin Celery tasks: load by id, run the pipeline or the trainer, hand the result to a
+service. Each is known by its name (sent by name, routed by name in the settings); its
+state is reported from Celery's signals and its progress through the callback it hands
+on, both in task_reports.py."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import reaper, selectors, services
-from .pipeline import UnreadableImage, decode_image, encode_png, get_classifier, recognize_image, render_overlay
+from . import jobs, reaper, selectors, services, task_reports
+from .pipeline import UnreadableImage, decode_image, encode_png, load_bundle, recognize_image, render_overlay
+from .retraining import services as retraining
 
 logger = logging.getLogger(__name__)
 
@@ -26,53 +30,55 @@ def load_model_in_worker(**_kwargs) -> None:
     hangs if it was started in the parent), so the first job is not slow."""
     try:
         version = services.ensure_active_model()
-        get_classifier(version.path)._load()
+        load_bundle(version.path).preload()
     except Exception:  # the task will load it, or fail with a readable error
         logger.exception("could not preload the recognition model")
 
 
-@shared_task(bind=True, name="recognition.recognize_page", acks_late=True, reject_on_worker_lost=True,
+@shared_task(bind=True, name=jobs.RECOGNIZE_PAGE, report_link="job", acks_late=True, reject_on_worker_lost=True,
              autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=60, retry_jitter=True, max_retries=10)
 def recognize_page(self, job_id: int) -> None:
-    job = services.start_job(job_id)
+    job = jobs.start_job(job_id)
     if job is None:
         logger.info("job %s is already finished; nothing to do", job_id)
         return
-    reaper.fail_stale_jobs()
+    reaper.reap()
     try:
         version = services.ensure_active_model()
-        classifier = get_classifier(version.path)
+        model = load_bundle(version.path)
         gray = decode_image(selectors.read_page_bytes(job.page))
         result = recognize_image(
             gray,
-            classifier,
+            model,
             selectors.recognition_options(job.page),
-            progress=lambda p: services.record_progress(job_id, p),
+            progress=task_reports.job_progress(self.request.id, job_id),
         )
         overlay = encode_png(render_overlay(gray, result))
-        services.record_result(job_id, result, overlay, version)
+        jobs.record_result(job_id, result, overlay, version)
     except TRANSIENT_ERRORS:
         logger.warning("job %s: the database is unavailable; retrying", job_id, exc_info=True)
         raise
     except SoftTimeLimitExceeded:
         logger.warning("job %s hit its time limit", job_id)
-        services.record_failure(job_id, "The job took longer than its time limit.")
+        jobs.record_failure(job_id, "The job took longer than its time limit.")
     except UnreadableImage as exc:
-        services.record_failure(job_id, f"The image could not be read: {exc}")
+        jobs.record_failure(job_id, f"The image could not be read: {exc}")
     except Exception as exc:
         logger.exception("job %s failed", job_id)
-        services.record_failure(job_id, f"Recognition failed: {type(exc).__name__}: {exc}")
+        jobs.record_failure(job_id, f"Recognition failed: {type(exc).__name__}: {exc}")
 
 
-@shared_task(name="recognition.fail_stale_jobs", ignore_result=True)
+# Not reported: beat sends it every minute, and its rows would bury the others.
+@shared_task(name="recognition.fail_stale_jobs", ignore_result=True, reported=False)
 def fail_stale_jobs() -> None:
-    reaper.fail_stale_jobs()
+    """The periodic sweep (the name is historical: it fails stale training runs too)."""
+    reaper.reap()
 
 
 # Not acks_late: a run lasts far longer than the broker's redelivery timeout, and a
 # second worker must never start the same run. A run whose worker died is marked failed
-# once it is past its hard time limit, when the next run is asked for.
-@shared_task(bind=True, name="recognition.train_from_feedback", acks_late=False,
+# by the reaper once it is past its hard time limit.
+@shared_task(bind=True, name=retraining.TRAIN_FROM_FEEDBACK, report_link="model_version", acks_late=False,
              soft_time_limit=settings.HWR_TRAINING_SOFT_TIME_LIMIT, time_limit=settings.HWR_TRAINING_TIME_LIMIT)
 def train_from_feedback(self, version_id: int) -> None:
     from pathlib import Path
@@ -80,7 +86,6 @@ def train_from_feedback(self, version_id: int) -> None:
     from training.finetune import FinetuneConfig, finetune
 
     from .retraining import samples
-    from .retraining import services as retraining
 
     version = retraining.start_training(version_id)
     if version is None:
@@ -92,7 +97,7 @@ def train_from_feedback(self, version_id: int) -> None:
         meta = finetune(
             Path(version.parent.path), Path(version.path), version.name, feedback, holdout,
             Path(settings.HWR_DATA_DIR) / "emnist" / "emnist-byclass.npz", FinetuneConfig(**version.options),
-            progress=lambda p: retraining.record_training_progress(version_id, p),
+            progress=task_reports.training_progress(self.request.id, version_id),
             words=words, word_holdout=word_holdout,
         )
         retraining.finish_training(version_id, meta, {**counts, **word_counts})

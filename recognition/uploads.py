@@ -10,18 +10,14 @@ from django.conf import settings
 from PIL import Image
 
 from .documents import multipage
+from .errors import Refusal
 from .pipeline.preprocess import DECODE_ERRORS, exif_upright, pil_to_gray
 
 logger = logging.getLogger(__name__)
 
 
-class UploadRejected(Exception):
-    """A problem with the file the user sent; `status` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+class UploadRejected(Refusal):
+    """A problem with the file the user sent: 400 unless a status says more (413, 415)."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import numpy as np
 
 from .data import load_emnist, split_indices
 from .dataset import build_clean_arrays
+from .glyph_classifier import accuracy_figures, to_inputs
 from .paths import EMNIST_PATH
-from .train import accuracy_figures, to_inputs
 
 
 def parse_args(argv=None):
@@ -38,9 +38,9 @@ def per_class_accuracy(predicted: np.ndarray, truth: np.ndarray, names: list[str
 def evaluate(model_dir: Path, emnist_path: Path, out: Path | None) -> dict:
     emnist = load_emnist(emnist_path)
     test = build_clean_arrays(emnist, split_indices(emnist.labels).test)
-    from recognition.pipeline.classify import CharClassifier
+    from recognition.pipeline.bundle import load_bundle
 
-    classifier = CharClassifier(model_dir)
+    classifier = load_bundle(model_dir).classifier
     probs = classifier.predict_proba(to_inputs(test))
     classes = classifier.classes
     figures = accuracy_figures(probs, test.y, classes)

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 
 from .data import load_emnist, split_indices
+from .field_reader import cached_fields, ctc_loss, validate
 from .field_synth import GlyphBank
 from .paths import EMNIST_PATH, REPO_ROOT
-from .train_reader import cached_fields, ctc_loss, validate
 
 
 def main(argv=None) -> dict[str, dict[str, float]]:

@@ -80,3 +80,43 @@ def alto_pages(directory: str | Path) -> list[TruePage]:
     """All ALTO files in `directory` that have their image beside them, in name order."""
     pages = [read_alto(p) for p in sorted(Path(directory).glob("*.xml"))]
     return [p for p in pages if p.image_path.exists()]
+
+
+def json_pages(directory: str | Path, split: str | None = None) -> list[TruePage]:
+    """Pages of `../shared/data/pages` (a `<source>/<page>.json` beside each image, in the
+    image's pixels), optionally one split of `pages.tsv`. Kinds are written as in ALTO
+    (`DefaultLine:Handwritten`, ...) so both sources are scored alike."""
+    import csv
+    import json
+
+    directory = Path(directory)
+    with open(directory / "pages.tsv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if split in (None, r["split"])]
+    pages = []
+    for row in rows:
+        image = directory / row["image"]
+        data = json.loads(image.with_suffix(".json").read_text(encoding="utf-8"))
+        lines = []
+        for line in data["lines"]:
+            polygon = [(int(round(x)), int(round(y))) for x, y in line["polygon"]]
+            xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+            box = Box(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+            baseline = [(int(round(x)), int(round(y))) for x, y in (line.get("baseline") or [])]
+            kind = "DefaultLine:" + line.get("kind", "handwritten").capitalize()
+            lines.append(TrueLine(box, polygon, baseline, kind, line.get("text", "")))
+        pages.append(TruePage(image, int(data["width"]), int(data["height"]), lines))
+    return pages
+
+
+def load_true_pages(path: str | Path, split: str | None = None) -> list[TruePage]:
+    """ALTO files in a folder (pages-dev), or the `pages/` collection (a `pages.tsv`
+    beside its source folders), optionally one split."""
+    path = Path(path)
+    if (path / "pages.tsv").exists():
+        return json_pages(path, split)
+    return alto_pages(path)
+
+
+def source_of(page: TruePage) -> str:
+    """The collection a page belongs to: its folder's name."""
+    return page.image_path.parent.name

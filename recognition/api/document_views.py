@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from ..documents import selectors as documents
 from ..documents import services as document_services
 from ..exports import FORMATS, Export, export_document, export_page
-from ..uploads import UploadRejected
 from .document_serializers import DocumentSerializer, GroundTruthSerializer, GroundTruthUploadSerializer
 
 FORMAT_PARAMETER = OpenApiParameter(
@@ -44,10 +43,7 @@ def export_response(request: Request, make) -> HttpResponse | Response:
     if name not in FORMATS:
         return Response({"detail": f"Choose an export format: ?format={'|'.join(FORMATS)}."},
                         status=status.HTTP_400_BAD_REQUEST)
-    try:
-        export: Export = make(name)
-    except documents.NothingToExport as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    export: Export = make(name)  # NothingToExport (409) is answered by api/exceptions.py
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = content_disposition_header(True, export.filename)
     return response
@@ -92,10 +88,7 @@ class PageExportMixin:
         if request.method == "POST":
             data = GroundTruthUploadSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            try:
-                document_services.import_ground_truth(page, data.validated_data["file"], user=request.user)
-            except UploadRejected as exc:
-                return Response({"detail": exc.message}, status=exc.status)
+            document_services.import_ground_truth(page, data.validated_data["file"], user=request.user)
         truth = documents.ground_truth_of(page)
         if truth is None:
             return Response({"detail": f"Page {page.pk} has no ground truth."}, status=status.HTTP_404_NOT_FOUND)

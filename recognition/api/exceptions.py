@@ -1,5 +1,6 @@
-"""Errors as clear JSON: service refusals get their status, a database or broker that
-is away for a moment is a 503 with Retry-After, never a stack trace."""
+"""Errors as clear JSON, mapped here alone: a refusal a service raises (errors.Refusal)
+is answered with its own status and message, a database or broker that is away for a
+moment is a 503 with Retry-After, never a stack trace. Views catch none of them."""
 
 from __future__ import annotations
 
@@ -13,37 +14,37 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from .. import services
-from ..uploads import UploadRejected
+from ..errors import Refusal
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
 
-# (exception types, status, message or None to use the exception's own)
-REFUSALS = [
-    ((UploadRejected,), None, None),
-    ((services.QueueFull,), 429, None),
-    ((services.JobNotRetryable,), 409, None),
-    ((services.QueueUnavailable,), 503, None),
-    ((OperationalError, InterfaceError), 503, "The database is unavailable at the moment; try again shortly."),
-    ((BrokerError, RedisConnectionError, RedisTimeoutError), 503,
+# Faults of ours that pass: (exception types, message); answered with 503.
+OUTAGES = [
+    ((OperationalError, InterfaceError), "The database is unavailable at the moment; try again shortly."),
+    ((BrokerError, RedisConnectionError, RedisTimeoutError),
      "The job queue is unavailable at the moment; try again shortly."),
 ]
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus the refusals above."""
-    for types, status, message in REFUSALS:
+    """DRF's handler, plus service refusals and short outages."""
+    if isinstance(exc, Refusal):
+        return _answer(exc.status, exc.message, exc, context)
+    for types, message in OUTAGES:
         if isinstance(exc, types):
-            status = status or exc.status
-            if status == 503:
-                logger.warning("answering 503 for %s: %s: %s", context["request"].path, type(exc).__name__, exc)
-            response = Response({"detail": message or getattr(exc, "message", None) or str(exc)}, status=status)
-            if status in (429, 503):
-                response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
+            return _answer(503, message, exc, context)
     return exception_handler(exc, context)
+
+
+def _answer(status: int, message: str, exc: Exception, context) -> Response:
+    if status == 503:
+        logger.warning("answering 503 for %s: %s: %s", context["request"].path, type(exc).__name__, exc)
+    response = Response({"detail": message}, status=status)
+    if status in (429, 503):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _is_api(request) -> bool:

@@ -11,8 +11,8 @@ from ..models import Glyph, LabeledSample, ModelVersion, Word
 
 
 class CorrectionSerializer(serializers.Serializer):
-    text = serializers.CharField(required=False, allow_blank=False, max_length=2000, trim_whitespace=False,
-                                 help_text="The right text (a word) or label (one character).")
+    text = serializers.CharField(required=False, allow_blank=False, max_length=Word._meta.get_field("text").max_length,
+                                 trim_whitespace=False, help_text="The right text (a word) or label (one character).")
     not_text = serializers.BooleanField(required=False, help_text="true: the box is not text; false: it is again.")
 
     def validate(self, attrs):

@@ -1,5 +1,6 @@
 """Thin API views for review and retraining: corrections of words and characters,
-labelled samples, model versions and training runs."""
+labelled samples, model versions and training runs. A refusal (a correction that cannot
+be made, a run that cannot start) is answered by api/exceptions.py."""
 
 from __future__ import annotations
 
@@ -28,10 +29,6 @@ from .review_serializers import (
 )
 
 
-def refused(exc: Exception, code: int) -> Response:
-    return Response({"detail": str(exc)}, status=code)
-
-
 class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A recognised word: read it, correct its text, or mark it as not text."""
 
@@ -45,13 +42,10 @@ class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         word = self.get_object()
         data = CorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            if "text" in data.validated_data:
-                word = review.correct_word(word, data.validated_data["text"], request.user)
-            else:
-                word = review.set_not_text(word, request.user, data.validated_data["not_text"])
-        except review.CorrectionError as exc:
-            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        if "text" in data.validated_data:
+            word = review.correct_word(word, data.validated_data["text"], request.user)
+        else:
+            word = review.set_not_text(word, request.user, data.validated_data["not_text"])
         return Response(ReviewedWordSerializer(self.get_queryset().get(pk=word.pk)).data)
 
 
@@ -73,13 +67,10 @@ class CharViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         glyph = self.get_object()
         data = CorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            if "text" in data.validated_data:
-                review.correct_char(glyph, data.validated_data["text"], request.user)
-            else:
-                review.set_not_text(glyph, request.user, data.validated_data["not_text"])
-        except review.CorrectionError as exc:
-            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        if "text" in data.validated_data:
+            review.correct_char(glyph, data.validated_data["text"], request.user)
+        else:
+            review.set_not_text(glyph, request.user, data.validated_data["not_text"])
         return self._word(glyph.word_id)
 
     @extend_schema(request=MergeSerializer, responses={200: ReviewedWordSerializer})
@@ -91,10 +82,7 @@ class CharViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         other = self.get_queryset().filter(pk=data.validated_data["other"]).first()
         if other is None:
             return Response({"detail": "No such character."}, status=status.HTTP_404_NOT_FOUND)
-        try:
-            review.merge_chars(glyph, other, data.validated_data["text"], request.user)
-        except review.CorrectionError as exc:
-            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        review.merge_chars(glyph, other, data.validated_data["text"], request.user)
         return self._word(glyph.word_id)
 
     @extend_schema(request=SplitSerializer, responses={200: ReviewedWordSerializer})
@@ -103,10 +91,7 @@ class CharViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         glyph = self.get_object()
         data = SplitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            review.split_char(glyph, data.validated_data["texts"], request.user, data.validated_data.get("at"))
-        except review.CorrectionError as exc:
-            return refused(exc, status.HTTP_400_BAD_REQUEST)
+        review.split_char(glyph, data.validated_data["texts"], request.user, data.validated_data.get("at"))
         return self._word(glyph.word_id)
 
 
@@ -138,28 +123,19 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def train(self, request: Request) -> Response:
         data = TrainSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            version = retraining.queue_training(user=request.user, options=dict(data.validated_data))
-        except retraining.TrainingRefused as exc:
-            return refused(exc, status.HTTP_409_CONFLICT)
+        version = retraining.queue_training(user=request.user, options=dict(data.validated_data))
         return Response(ModelVersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: ModelVersionSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk=None) -> Response:
-        try:
-            version = retraining.activate_by_hand(self.get_object(), request.user)
-        except retraining.TrainingRefused as exc:
-            return refused(exc, status.HTTP_409_CONFLICT)
+        version = retraining.activate_by_hand(self.get_object(), request.user)
         return Response(ModelVersionSerializer(version).data)
 
     @extend_schema(request=None, responses={200: ModelVersionSerializer, 409: None})
     @action(detail=False, methods=["post"])
     def rollback(self, request: Request) -> Response:
-        try:
-            version = retraining.rollback(request.user)
-        except retraining.TrainingRefused as exc:
-            return refused(exc, status.HTTP_409_CONFLICT)
+        version = retraining.rollback(request.user)
         return Response(ModelVersionSerializer(version).data)
 
     @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="Training curves or a confusion matrix")})

@@ -18,7 +18,8 @@ class PageUploadSerializer(serializers.Serializer):
                                             "with one page (and job) per page.")
     layout = serializers.ChoiceField(choices=Page.Layout.choices, default=Page.Layout.PAGE)
     charset = serializers.CharField(
-        default="any", max_length=200, help_text="upper, lower, digits, alpha, alnum, any, or a list such as A-Z -'"
+        default="any", max_length=Page._meta.get_field("charset").max_length,
+        help_text="upper, lower, digits, alpha, alnum, any, or a list such as A-Z -'",
     )
     lexicon = serializers.CharField(
         required=False, allow_blank=True, default="",

@@ -10,17 +10,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import selectors, services
+from .. import jobs, selectors, services
 from ..documents.services import read_ground_truth
-from ..uploads import UploadRejected
 from .document_serializers import document_created
 from .document_views import PageExportMixin
 from .serializers import JobLinkSerializer, JobSerializer, PageCreatedSerializer, PageSerializer, PageUploadSerializer
 from .throttles import UploadRateThrottle
-
-
-def upload_error(exc: UploadRejected) -> Response:
-    return Response({"detail": exc.message}, status=exc.status)
 
 
 class QueuesWorkMixin:
@@ -49,16 +44,13 @@ class PageViewSet(PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixin
         data = PageUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ground_truth = data.validated_data.get("ground_truth")
-        try:
-            transcription = read_ground_truth(ground_truth) if ground_truth else None
-            page = services.create_page(owner=request.user, upload=data.validated_data["image"],
-                                        layout=data.validated_data["layout"],
-                                        charset=data.validated_data["charset"],
-                                        lexicon=data.validated_data.get("lexicon", ""),
-                                        ground_truth=transcription,
-                                        ground_truth_name=getattr(ground_truth, "name", "") or "")
-        except UploadRejected as exc:
-            return upload_error(exc)
+        transcription = read_ground_truth(ground_truth) if ground_truth else None
+        page = services.create_page(owner=request.user, upload=data.validated_data["image"],
+                                    layout=data.validated_data["layout"],
+                                    charset=data.validated_data["charset"],
+                                    lexicon=data.validated_data.get("lexicon", ""),
+                                    ground_truth=transcription,
+                                    ground_truth_name=getattr(ground_truth, "name", "") or "")
         body = {"id": page.id, "job": JobLinkSerializer(selectors.latest_job(page)).data}
         if page.document_id:
             # A PDF or multi-page TIFF: `id` and `job` are its first page's, as for one image.
@@ -101,5 +93,5 @@ class JobViewSet(QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk=None) -> Response:
         """Queue a failed job again under the same id (e.g. one whose worker was lost)."""
-        job = services.retry_job(self.get_object(), requested_by=request.user)
+        job = jobs.retry_job(self.get_object(), requested_by=request.user)
         return Response(JobLinkSerializer(job).data, status=status.HTTP_202_ACCEPTED)

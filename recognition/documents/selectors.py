@@ -7,6 +7,7 @@ from pathlib import PurePath
 
 from django.db.models import QuerySet
 
+from ..errors import Refusal
 from ..exports import ExportDocument, ExportPage
 from ..models import Document, GroundTruth, Job, Line, Page
 from ..selectors import job_result
@@ -14,8 +15,10 @@ from ..selectors import job_result
 DONE = (Job.Status.SUCCEEDED, Job.Status.FAILED)
 
 
-class NothingToExport(Exception):
-    """The page or document has no recognition result to export yet (409)."""
+class NothingToExport(Refusal):
+    """The page or document has no recognition result to export yet."""
+
+    status = 409
 
 
 def documents_visible_to(user) -> QuerySet[Document]:

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from ..jobs import check_queue_room, queue_job
 from ..models import Document, GroundTruth, GroundTruthLine, Page
-from ..services import check_queue_room, queue_job
 from ..uploads import ImageInfo, UploadRejected, check_dimensions
 from . import multipage
 from .ground_truth import GroundTruthError, Transcription, parse_transcription
@@ -19,6 +19,10 @@ from .ground_truth import GroundTruthError, Transcription, parse_transcription
 logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
+
+DOCUMENT_NAME_MAX = Document._meta.get_field("original_filename").max_length
+TRUTH_NAME_MAX = GroundTruth._meta.get_field("original_filename").max_length
+LINE_KIND_MAX = GroundTruthLine._meta.get_field("kind").max_length
 
 
 def is_multipage(info: ImageInfo) -> bool:
@@ -31,7 +35,7 @@ def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str
     queued job, grouped in one document. Pages are rendered and stored before any row is
     written, so the database is held only for the short insert; on any failure nothing is
     kept."""
-    name = (getattr(upload, "name", "") or "")[:255]
+    name = (getattr(upload, "name", "") or "")[:DOCUMENT_NAME_MAX]
     stem = PurePath(name).stem[:100] or "document"
     with transaction.atomic():
         check_queue_room(owner, needed=info.pages)  # before the work of rendering
@@ -101,11 +105,11 @@ def store_ground_truth(page: Page, transcription: Transcription, *, user=None, f
     """Keep a transcription as the page's ground truth, replacing any earlier one."""
     fitted = fit_ground_truth(transcription, page.width, page.height)
     GroundTruth.objects.filter(page=page).delete()
-    truth = GroundTruth.objects.create(page=page, format=fitted.format, original_filename=filename[:255],
+    truth = GroundTruth.objects.create(page=page, format=fitted.format, original_filename=filename[:TRUTH_NAME_MAX],
                                        text=fitted.text, imported_by=user)
     GroundTruthLine.objects.bulk_create([
         GroundTruthLine(ground_truth=truth, order=i, x=line.bbox[0], y=line.bbox[1], w=line.bbox[2], h=line.bbox[3],
-                        text=line.text, polygon=line.polygon, baseline=line.baseline, kind=line.kind[:100],
+                        text=line.text, polygon=line.polygon, baseline=line.baseline, kind=line.kind[:LINE_KIND_MAX],
                         words=[{"bbox": w.bbox, "text": w.text} for w in line.words])
         for i, line in enumerate(fitted.lines)
     ])

@@ -1,7 +1,8 @@
 """The recognition pipeline: plain Python over NumPy arrays, no Django."""
 
+from .bundle import ModelBundle, get_classifier, load_bundle
 from .charsets import Charset, CharsetError, parse_charset
-from .classify import CharClassifier, get_classifier
+from .classify import CharClassifier
 from .lexicon import Lexicon
 from .overlay import encode_png, render_overlay
 from .preprocess import UnreadableImage, decode_image, load_image
@@ -15,12 +16,14 @@ __all__ = [
     "Charset",
     "CharsetError",
     "Lexicon",
+    "ModelBundle",
     "PageResult",
     "RecognitionOptions",
     "UnreadableImage",
     "decode_image",
     "encode_png",
     "get_classifier",
+    "load_bundle",
     "load_image",
     "parse_charset",
     "recognize_image",

@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .chars import Segmentation
-from .decode import LEXICON_MARGIN, DecodedWord, FoldedScores, LetterPrior, score_spelling
+from .decode import LEXICON_MARGIN, DecodedWord, FoldedScores, Lattice, LetterPrior, score_spelling, word_lattice
 from .sequence import FoldedFrames, beam_readings, best_path, ctc_log_likelihood
 
 # How much the reader's log-likelihood counts against the decoder's score.
@@ -33,10 +33,6 @@ class Proposal:
     decoder: float
     reader: float
     word: DecodedWord
-
-    @property
-    def total(self) -> float:
-        return self.decoder + READER_WEIGHT * self.reader
 
 
 def combine_readings(
@@ -53,7 +49,7 @@ def combine_readings(
     lexicon in the field's charset), its entries closest to what was read are proposed
     too, and preferred by LEXICON_MARGIN when the image supports them."""
     extra = lexicon_shortlist(vocabulary, free, frames) if vocabulary else []
-    proposals = word_proposals(seg, scores, frames, free, prior, extra)
+    proposals = word_proposals(word_lattice(seg, scores), frames, free, prior, extra)
     if not proposals:
         return free
     known = set(vocabulary or ())
@@ -82,7 +78,7 @@ def lexicon_shortlist(vocabulary: list[str], free: DecodedWord, frames: FoldedFr
 
 
 def word_proposals(
-    seg: Segmentation, scores: FoldedScores, frames: FoldedFrames, free: DecodedWord, prior: LetterPrior | None,
+    lattice: Lattice, frames: FoldedFrames, free: DecodedWord, prior: LetterPrior | None,
     extra: list[str] | None = None,
 ) -> list[Proposal]:
     texts = [free.text] if free.chars else []
@@ -99,7 +95,7 @@ def word_proposals(
         if text == free.text:
             decoder, chars = free.score, free.chars
         else:
-            decoder, chars = score_spelling(seg, scores, text, prior)
+            decoder, chars = score_spelling(lattice, text, prior)
         if not np.isfinite(decoder):
             continue
         reader = ctc_log_likelihood(frames, text)

@@ -4,7 +4,7 @@ field's character set and, optionally, a lexicon."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
@@ -16,9 +16,6 @@ from .classify import REJECT
 from .letter_model import LetterModel
 from .lexicon import Lexicon
 
-# A character's score is its log-probability plus this bonus; without it, the sum of
-# log-probabilities would always prefer fewer, merged characters.
-INSERT_BONUS = 0.0
 # Dropping a candidate as "not a character" costs its log P(reject) plus this for each
 # primitive it holds, times 1 for a speck up to 3 for letter-sized ink: dropping
 # strokes as big as letters, or a whole word at once, must never be cheap.
@@ -35,8 +32,6 @@ class FoldedScores:
     labels: list[str]
     probs: np.ndarray  # (N, L), rows sum with `reject` to 1
     reject: np.ndarray  # (N,)
-    # (segmentation, log-scores, skip costs) once a decoder has computed them
-    log_scores: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def fold_to_charset(probs: np.ndarray, classes: list[str], charset: Charset) -> FoldedScores:
@@ -183,7 +178,8 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
     n, n_labels = len(seg.primitives), len(scores.labels)
     if n == 0 or n_labels == 0:
         return DecodedWord([], 0.0)
-    log_p, log_reject = _log_scores(seg, scores)
+    lattice = word_lattice(seg, scores)
+    log_p, log_reject = lattice.log_p, lattice.skip
     fresh = n_labels  # the state before any letter
     transition = np.zeros((n_labels + 1, n_labels))
     final = np.zeros(n_labels + 1)
@@ -200,7 +196,7 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
         if not np.isfinite(best[i]).any():
             continue
         cut = seg.boundary_cost(i)
-        read = best[i][:, None] + transition + log_p[k][None, :] + INSERT_BONUS + cut  # (prev, label)
+        read = best[i][:, None] + transition + log_p[k][None, :] + cut  # (prev, label)
         prev = read.argmax(axis=0)
         read_best = read[prev, np.arange(n_labels)]
         better = read_best > best[j, :n_labels]
@@ -212,7 +208,7 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
         for state in np.nonzero(better)[0]:
             back[(j, int(state))] = (i, k, int(state), False)
         best[j] = np.where(better, skip, best[j])
-        every = np.logaddexp.reduce(total[i][:, None] + transition + log_p[k][None, :], axis=0) + INSERT_BONUS + cut
+        every = np.logaddexp.reduce(total[i][:, None] + transition + log_p[k][None, :], axis=0) + cut
         total[j, :n_labels] = np.logaddexp(total[j, :n_labels], every)
         total[j] = np.logaddexp(total[j], total[i] + log_reject[k] + cut)
     ending = best[n] + final
@@ -228,24 +224,27 @@ def decode_word(seg: Segmentation, scores: FoldedScores, prior: LetterPrior | No
     return DecodedWord(chars, float(ending.max()), float(np.logaddexp.reduce(total[n] + final)))
 
 
-def _log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: log-scores of every label, and the full cost of skipping it
-    (computed once per word: the decoder and every spelling tried use them)."""
-    cached = scores.log_scores
-    if cached is not None and cached[0] is seg:
-        return cached[1], cached[2]
-    log_p, skip = _compute_log_scores(seg, scores)
-    scores.log_scores = (seg, log_p, skip)
-    return log_p, skip
+@dataclass(frozen=True)
+class Lattice:
+    """One word's candidates, scored, for every walk through them: the free decoding
+    and each spelling tried. Per candidate (rows follow `seg.candidates`): the log-score
+    of every label (the classifier's, folded onto the charset, plus the shape prior)
+    and the full cost of skipping it as not a character."""
+
+    seg: Segmentation
+    scores: FoldedScores
+    log_p: np.ndarray  # (N, L)
+    skip: np.ndarray  # (N,)
 
 
-def _compute_log_scores(seg: Segmentation, scores: FoldedScores) -> tuple[np.ndarray, np.ndarray]:
+def word_lattice(seg: Segmentation, scores: FoldedScores) -> Lattice:
+    """Score a word's candidates once; walk the result as often as needed."""
     shapes = candidate_shapes(seg, letter_band(seg))
     log_p = np.log(np.maximum(scores.probs, FLOOR)) + shape_log_prior(scores.labels, shapes)
     size = np.array([min(max(s.rel_h, s.rel_w), 1.0) for s in shapes])
     spans = np.array([c.end - c.start for c in seg.candidates])
     skip = np.log(np.maximum(scores.reject, FLOOR)) + SKIP_PENALTY * spans * (1.0 + 2.0 * size)
-    return log_p, skip
+    return Lattice(seg, scores, log_p, skip)
 
 
 def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> DecodedChar:
@@ -255,19 +254,19 @@ def _decoded_char(cand: Candidate, scores: FoldedScores, k: int, li: int) -> Dec
     return DecodedChar(cand, scores.labels[li], float(row[li]), alternatives, k)
 
 
-def score_spelling(
-    seg: Segmentation, scores: FoldedScores, word: str, prior: LetterPrior | None = None
-) -> tuple[float, list[DecodedChar]]:
-    """Best score of a path that spells exactly `word` (characters outside the charset
-    make it impossible). The empty word is reading nothing: every candidate along the
-    cheapest partition skipped as not text (a form's printed label, a stray stroke)."""
+def score_spelling(lattice: Lattice, word: str, prior: LetterPrior | None = None) -> tuple[float, list[DecodedChar]]:
+    """Best score of a path through the word's lattice that spells exactly `word`
+    (characters outside the charset make it impossible). The empty word is reading
+    nothing: every candidate along the cheapest partition skipped as not text (a form's
+    printed label, a stray stroke)."""
+    seg, scores = lattice.seg, lattice.scores
     n, length = len(seg.primitives), len(word)
     index = {label: i for i, label in enumerate(scores.labels)}
     if n == 0:
         return (0.0 if length == 0 else -np.inf), []
     if any(ch not in index for ch in word):
         return -np.inf, []
-    log_p, log_reject = _log_scores(seg, scores)
+    log_p, log_reject = lattice.log_p, lattice.skip
     targets = np.array([index[ch] for ch in word], np.int64)
     # best[j, pos]: best score with `pos` letters spelt by the end of primitive j.
     best = np.full((n + 1, length + 1), -np.inf)
@@ -283,7 +282,7 @@ def score_spelling(
         cut = seg.boundary_cost(i)
         skip = best[i] + cut + log_reject[k]
         take = np.full(length + 1, -np.inf)
-        take[1:] = best[i, :-1] + cut + log_p[k, targets] + INSERT_BONUS
+        take[1:] = best[i, :-1] + cut + log_p[k, targets]
         for value, read in ((skip, False), (take, True)):
             better = value > best[j]
             best[j, better] = value[better]
@@ -315,9 +314,10 @@ def apply_lexicon(
     if not vocabulary or not free.chars:
         return free
     shortlist = process.extract(free.text, vocabulary, scorer=Levenshtein.distance, limit=limit)
+    lattice = word_lattice(seg, scores)
     best_word, best_score, best_chars = None, -np.inf, []
     for word, _distance, _ in shortlist:
-        score, chars = score_spelling(seg, scores, word, prior)
+        score, chars = score_spelling(lattice, word, prior)
         if score > best_score:
             best_word, best_score, best_chars = word, score, chars
     if best_word is not None and best_score >= free.score - LEXICON_MARGIN:

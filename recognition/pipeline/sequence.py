@@ -3,15 +3,14 @@ strip at once, so it sees letters in their context and needs no character cuts.
 
 The segmentation-by-recognition decoder proposes spellings with character boxes; this
 reader scores any spelling, `log P(text | strip)`, by the CTC forward algorithm, and
-proposes its own best path. `decode.choose_spelling` weighs the two.
+proposes its own best path. `combine.combine_readings` weighs the two.
 """
 
 from __future__ import annotations
 
-import json
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -156,12 +155,20 @@ def ctc_log_likelihood(frames: FoldedFrames, text: str) -> float:
 
 def best_path(frames: FoldedFrames) -> tuple[str, list[tuple[int, int]]]:
     """Greedy CTC reading and, for each character, the frames (first, last) it held."""
-    best = frames.log_probs.argmax(axis=1)
+    return greedy_path(frames.log_probs, frames.symbols)
+
+
+def greedy_path(scores: np.ndarray, symbols: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The field reader's one greedy CTC decoder: each frame's best column (the blank,
+    or `symbols[k - 1]`), repeats collapsed, blanks dropped; and for each character the
+    frames (first, last) it held. `scores` (T, 1 + len(symbols)) may be probabilities,
+    their logs or the network's logits: only each frame's best column counts."""
+    best = np.asarray(scores).argmax(axis=1)
     text, spans = [], []
     prev = BLANK
     for t, k in enumerate(best):
         if k != BLANK and k != prev:
-            text.append(frames.symbols[k - 1])
+            text.append(symbols[k - 1])
             spans.append((t, t))
         elif k != BLANK and k == prev and spans:
             spans[-1] = (spans[-1][0], t)
@@ -227,13 +234,13 @@ class ReaderInfo:
 
 
 class SequenceReader:
-    """A trained reader directory (`model.keras` + `meta.json`), loaded lazily once
-    per process, called on whole batches of strips."""
+    """The field reader of one model version, called on whole batches of strips. The
+    model bundle (bundle.py) reads its metadata and hands it the function that loads
+    its network, which runs on first use (once per process)."""
 
-    def __init__(self, model_dir: str | Path):
-        self.model_dir = Path(model_dir)
-        meta = json.loads((self.model_dir / "meta.json").read_text())
-        self.info = ReaderInfo(meta["version"], list(meta["alphabet"]), int(meta.get("height", LINE_HEIGHT)))
+    def __init__(self, info: ReaderInfo, load_network: Callable[[], object]):
+        self.info = info
+        self._load_network = load_network
         self._model = None
         self._lock = threading.Lock()
 
@@ -244,13 +251,9 @@ class SequenceReader:
     def _load(self):
         with self._lock:
             if self._model is None:
-                from .classify import configure_tensorflow_threads
-
-                configure_tensorflow_threads()
-                import keras
+                model = self._load_network()
                 import tensorflow as tf
 
-                model = keras.models.load_model(self.model_dir / "model.keras", compile=False)
                 # One graph for every batch shape: run eagerly, the recurrent layer
                 # steps through Python once per column (a hundred times slower).
                 self._model = tf.function(
@@ -298,15 +301,3 @@ def frame_softmax(logits: np.ndarray) -> np.ndarray:
     probs = np.exp(shifted)
     return probs / probs.sum(axis=-1, keepdims=True)
 
-
-_cache: dict[Path, SequenceReader] = {}
-_cache_lock = threading.Lock()
-
-
-def get_reader(model_dir: str | Path) -> SequenceReader:
-    """One reader per model directory per process."""
-    key = Path(model_dir).resolve()
-    with _cache_lock:
-        if key not in _cache:
-            _cache[key] = SequenceReader(key)
-        return _cache[key]

@@ -73,6 +73,15 @@ class LineRegion:
     kind: str = "text"  # "text", or "print" when the region looks machine printed
 
     @property
+    def ink_box(self) -> Box:
+        """The tight box of the line's own ink (its `box` when it has none)."""
+        ys, xs = np.nonzero(self.ink)
+        if ys.size == 0:
+            return self.box
+        return Box(self.box.x + int(xs.min()), self.box.y + int(ys.min()),
+                   int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+
+    @property
     def region_box(self) -> Box:
         """The box of the line's region (its polygon) when it has one, as ALTO and PAGE
         describe lines; otherwise the box of its ink."""

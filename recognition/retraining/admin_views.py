@@ -3,11 +3,14 @@ that queue a run, activate a version or roll back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ..errors import Refusal
 from ..models import ModelVersion
 from . import services as retraining
 
@@ -36,32 +39,37 @@ def figures_html(version: ModelVersion) -> str:
 
 
 def queue_from_admin(model_admin, request, *_args) -> None:
-    try:
+    def queue() -> str:
         version = retraining.queue_training(user=request.user)
-    except retraining.TrainingRefused as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-        return
-    model_admin.message_user(
-        request, format_html("Queued <b>{}</b>, fine-tuned from {} on the training queue.", version.name,
-                             version.parent.name), messages.SUCCESS)
+        return format_html("Queued <b>{}</b>, fine-tuned from {} on the training queue.", version.name,
+                           version.parent.name)
+
+    _as_message(model_admin, request, queue)
 
 
 def activate_from_admin(model_admin, request, version: ModelVersion) -> None:
-    try:
+    def activate() -> str:
         retraining.activate_by_hand(version, request.user)
-    except retraining.TrainingRefused as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-        return
-    model_admin.message_user(request, f"{version.name} is now the active model.", messages.SUCCESS)
+        return f"{version.name} is now the active model."
+
+    _as_message(model_admin, request, activate)
 
 
 def rollback_from_admin(model_admin, request) -> None:
+    def roll_back() -> str:
+        return f"Rolled back: {retraining.rollback(request.user).name} is the active model again."
+
+    _as_message(model_admin, request, roll_back)
+
+
+def _as_message(model_admin, request, action: Callable[[], str]) -> None:
+    """Run an admin action: what it says as a success message, a refusal as an error."""
     try:
-        version = retraining.rollback(request.user)
-    except retraining.TrainingRefused as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
+        message = action()
+    except Refusal as exc:
+        model_admin.message_user(request, exc.message, messages.ERROR)
         return
-    model_admin.message_user(request, f"Rolled back: {version.name} is the active model again.", messages.SUCCESS)
+    model_admin.message_user(request, message, messages.SUCCESS)
 
 
 def post_only(request, model_admin, handler):

@@ -9,8 +9,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from training.finetune import Feedback
-from training.finetune_reader import WordFeedback
+from training.feedback import Feedback, WordFeedback
 
 from .. import selectors
 from ..models import LabeledSample

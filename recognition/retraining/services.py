@@ -1,24 +1,30 @@
-"""Every write of a retraining run: queue it on the training queue, claim it, record its
-progress and its result, and decide whether the new version becomes active; activate or
-roll back by hand."""
+"""Every write of a retraining run: queue it (sent by name; the settings route it to the
+training queue), claim it, record its result, and decide by the activation policy
+whether the new version becomes active; activate or roll back by hand. Its progress is
+recorded with every task's, in task_reports.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .. import services
+from .. import reaper, services
+from ..errors import Refusal
+from ..jobs import send_task
 from ..models import ModelVersion
+from .policy import is_not_worse
 
 BUSY = (ModelVersion.Status.QUEUED, ModelVersion.Status.TRAINING)
+TRAIN_FROM_FEEDBACK = "recognition.train_from_feedback"
 
 
-class TrainingRefused(Exception):
-    """A run that cannot start now (answered with 409)."""
+class TrainingRefused(Refusal):
+    """A run that cannot start now, or a version that cannot be activated."""
+
+    status = 409
 
 
 def next_version_name(parent: ModelVersion) -> str:
@@ -31,19 +37,11 @@ def next_version_name(parent: ModelVersion) -> str:
 
 
 def queue_training(*, user=None, options: dict | None = None, enqueue: bool = True) -> ModelVersion:
-    """Create the new version, fine-tuned from the active one, and queue its training on
-    the training queue once the row is committed (unless the caller runs it itself).
-    One run at a time."""
-    from ..tasks import train_from_feedback
-
+    """Create the new version, fine-tuned from the active one, and send its training task
+    once the row is committed (unless the caller runs it itself). One run at a time."""
     parent = services.ensure_active_model()
+    reaper.reap()  # a run still "training" past its hard time limit lost its worker
     with transaction.atomic():
-        # A run still "training" past the hard time limit lost its worker.
-        stale = timezone.now() - timedelta(seconds=settings.HWR_TRAINING_TIME_LIMIT)
-        ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING, started__lt=stale).update(
-            status=ModelVersion.Status.FAILED, error="The training worker stopped before the run finished.",
-            finished=timezone.now(),
-        )
         if ModelVersion.objects.select_for_update().filter(status__in=BUSY).exists():
             raise TrainingRefused("A training run is already queued or running.")
         name = next_version_name(parent)
@@ -54,9 +52,7 @@ def queue_training(*, user=None, options: dict | None = None, enqueue: bool = Tr
             progress={"stage": "queued"},
         )
         if enqueue:
-            transaction.on_commit(
-                lambda: train_from_feedback.apply_async(args=[version.id], queue=settings.HWR_TRAINING_QUEUE)
-            )
+            transaction.on_commit(lambda: send_task(TRAIN_FROM_FEEDBACK, version.id))
     return version
 
 
@@ -70,23 +66,10 @@ def start_training(version_id: int) -> ModelVersion | None:
     return ModelVersion.objects.select_related("parent").get(pk=version_id)
 
 
-def record_training_progress(version_id: int, progress: dict) -> None:
-    """Keep the latest stage and figures, and every finished epoch's figures as history."""
-    with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().get(pk=version_id)
-        history = list(version.progress.get("history", []))
-        if progress.get("stage") == "training" and progress.get("epoch"):
-            history.append({k: v for k, v in progress.items() if k != "stage"})
-        version.progress = {**progress, "history": history}
-        version.save(update_fields=["progress"])
-
-
 @transaction.atomic
 def finish_training(version_id: int, meta: dict, counts: dict | None = None) -> ModelVersion:
     """Record the trained version's figures and make it active if it is not worse than
-    its parent on the fixed evaluation sets."""
-    from training.finetune import is_not_worse
-
+    its parent on the fixed evaluation sets (policy.py)."""
     version = ModelVersion.objects.select_for_update().get(pk=version_id)
     version.status = ModelVersion.Status.READY
     version.metrics = meta.get("metrics", {})

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..errors import Refusal
 from ..models import Glyph, Job, LabeledSample, Line, Word
 from ..pipeline import Box
 
@@ -19,9 +20,16 @@ from ..pipeline import Box
 REAPPLY_IOU = 0.5
 REAPPLY_IOU_SEGMENTATION = 0.7
 
+# Texts are cut to, or refused past, what their columns hold.
+SAMPLE_TEXT_MAX = LabeledSample._meta.get_field("new_text").max_length
+WORD_TEXT_MAX = Word._meta.get_field("text").max_length
+LINE_TEXT_MAX = Line._meta.get_field("text").max_length
 
-class CorrectionError(ValueError):
-    """A correction that cannot be made as asked (answered with 400)."""
+
+class CorrectionError(Refusal):
+    """A correction that cannot be made as asked."""
+
+    status = 400
 
 
 def is_holdout_page(page_id: int) -> bool:
@@ -42,7 +50,7 @@ class _Provenance:
         return LabeledSample(
             kind=kind, source=source, page_id=page_id, job=self.job, word=word, glyph=glyph,
             model_version_id=self.job.model_version_id, model_version_name=self.job.model_version_name,
-            x=box[0], y=box[1], w=box[2], h=box[3], old_text=old[:2000], new_text=new[:2000],
+            x=box[0], y=box[1], w=box[2], h=box[3], old_text=old[:SAMPLE_TEXT_MAX], new_text=new[:SAMPLE_TEXT_MAX],
             created_by=self.user, derived_from=derived_from, holdout=is_holdout_page(page_id),
         )
 
@@ -68,7 +76,7 @@ def _clean_word_text(text: str) -> str:
     text = " ".join(str(text).split())
     if not text:
         raise CorrectionError("The text is empty; mark the box as not text instead.")
-    if len(text) > 2000:
+    if len(text) > WORD_TEXT_MAX:
         raise CorrectionError("The text is too long.")
     return text
 
@@ -250,7 +258,7 @@ def split_char(glyph: Glyph, texts: list[str], user, at: int | None = None) -> l
 def refresh_texts(line: Line) -> None:
     """A line reads its words, a job its lines: what the API and the admin show."""
     words = line.words.filter(not_text=False).order_by("order")
-    line.text = " ".join(w.text for w in words if w.text)[:2000]
+    line.text = " ".join(w.text for w in words if w.text)[:LINE_TEXT_MAX]
     line.save(update_fields=["text"])
     job = Job.objects.get(pk=line.job_id)
     job.text = "\n".join(Line.objects.filter(job=job).order_by("order").values_list("text", flat=True))

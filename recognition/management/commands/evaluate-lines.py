@@ -16,7 +16,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         # Defaults stay in training/evaluate_lines.py: only options given are passed on.
-        parser.add_argument("--pages", help="folder of images with ALTO .xml beside (default: pages-dev)")
+        parser.add_argument("--pages", help="ALTO folder, or the pages/ collection (default: pages-dev)")
+        parser.add_argument("--split", help="with pages/: train or val")
+        parser.add_argument("--model", help="model version whose line finder to measure (default: the shipped one)")
+        parser.add_argument("--rules", action="store_true", help="measure the rule-based finder of lines.py")
         parser.add_argument("--iou", type=float, help="IoU at which a found line matches a true line (0.5)")
         parser.add_argument("--box", choices=("polygon", "ink"),
                             help="compare the box of each found line's polygon (default) or of its ink")
@@ -26,9 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         argv = []
-        for key in ("pages", "iou", "box", "draw", "json", "threads"):
+        for key in ("pages", "split", "model", "iou", "box", "draw", "json", "threads"):
             if opts.get(key) is not None:
                 argv += [f"--{key}", str(opts[key])]
+        if opts.get("rules"):
+            argv.append("--rules")
         try:
             evaluate_lines.main(argv)
         except SystemExit as exc:  # no ALTO files with images in the folder

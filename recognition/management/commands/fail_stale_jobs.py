@@ -1,13 +1,17 @@
-"""Mark jobs failed that are still `running` long after any worker could be on them."""
+"""Mark work failed that is still in progress long after any worker could be on it."""
 
 from django.core.management.base import BaseCommand
 
-from recognition.reaper import fail_stale_jobs
+from recognition.reaper import reap
 
 
 class Command(BaseCommand):
-    help = "Mark jobs failed that have been running longer than HWR_STALE_JOB_SECONDS (for cron)."
+    help = ("Mark jobs failed that have been running longer than HWR_STALE_JOB_SECONDS, and training runs past "
+            "their time limit (for cron).")
 
     def handle(self, *args, **options):
-        failed = fail_stale_jobs()
-        self.stdout.write(f"{len(failed)} stale job(s) marked failed" + (f": {failed}" if failed else ""))
+        reaped = reap()
+        jobs, runs = reaped.jobs, reaped.training_runs
+        self.stdout.write(f"{len(jobs)} stale job(s) marked failed" + (f": {jobs}" if jobs else ""))
+        if runs:
+            self.stdout.write(f"{len(runs)} stale training run(s) marked failed: {runs}")

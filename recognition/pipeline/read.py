@@ -1,0 +1,152 @@
+"""Line strips -> text, words and characters: the CTC line reader's side of the pipeline.
+
+A line is cut from the page the way the training strips of `../shared/data/lines` were
+cut (box of the polygon padded by 4 px, everything outside the polygon dilated by 6 px
+painted with the crop's median gray), normalised to a fixed height with the paper at 0
+and the ink near 1, read by the network in batches, and decoded from the CTC frames.
+Character boxes come from the frames where each character fired; confidences from the
+frame posteriors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .charsets import Charset
+
+STRIP_HEIGHT = 48
+DOWNSAMPLE = 4  # input columns per output frame
+MIN_WIDTH = 32
+MAX_WIDTH = 2048
+CUT_PAD = 4  # as the training strips were cut
+OUTSIDE_DILATION = 6
+BLANK = 0
+
+
+@dataclass(frozen=True)
+class LineStrip:
+    """A line cut from its page: the gray crop, where it sits on the page, and the
+    scale from crop pixels to strip pixels."""
+
+    pixels: np.ndarray  # float32 (STRIP_HEIGHT, w), paper 0, ink ~1
+    origin: tuple[int, int]  # crop's top-left on the page
+    crop_size: tuple[int, int]  # (w, h) of the crop in page pixels
+    scale: float  # strip pixels per crop pixel (x and y)
+
+
+@dataclass
+class CharReading:
+    char: str
+    x0: int  # strip columns, [x0, x1)
+    x1: int
+    confidence: float
+
+
+@dataclass
+class LineReading:
+    text: str
+    confidence: float
+    chars: list[CharReading] = field(default_factory=list)
+
+
+def cut_line(gray: np.ndarray, polygon: np.ndarray | list) -> tuple[np.ndarray, tuple[int, int]]:
+    """Gray page (uint8) and a line polygon in page pixels -> gray crop with ink of other
+    lines painted out, and the crop's top-left corner."""
+    poly = np.asarray(polygon, np.int32).reshape(-1, 2)
+    h, w = gray.shape[:2]
+    x0 = max(0, int(poly[:, 0].min()) - CUT_PAD)
+    y0 = max(0, int(poly[:, 1].min()) - CUT_PAD)
+    x1 = min(w, int(poly[:, 0].max()) + CUT_PAD + 1)
+    y1 = min(h, int(poly[:, 1].max()) + CUT_PAD + 1)
+    crop = gray[y0:y1, x0:x1].copy()
+    if crop.size == 0:
+        return np.full((8, 8), 255, np.uint8), (x0, y0)
+    mask = np.zeros(crop.shape, np.uint8)
+    cv2.fillPoly(mask, [poly - [x0, y0]], 255)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * OUTSIDE_DILATION + 1,) * 2)
+    mask = cv2.dilate(mask, kernel)
+    crop[mask == 0] = np.uint8(np.median(crop))
+    return crop, (x0, y0)
+
+
+def normalize_line(crop: np.ndarray) -> tuple[np.ndarray, float]:
+    """Gray line crop (dark ink) -> float32 (STRIP_HEIGHT, w) with the paper at 0 and the
+    darkest ink at 1, width a multiple of DOWNSAMPLE; and the scale applied."""
+    g = crop.astype(np.float32)
+    paper = float(np.median(g))
+    ink = float(np.percentile(g, 1))
+    # A faint pencil line and a black typewriter line reach the same range; a blank
+    # strip stays near 0 instead of having its noise stretched to full contrast.
+    x = np.clip((paper - g) / max(paper - ink, 40.0), 0.0, 1.0)
+    scale = STRIP_HEIGHT / x.shape[0]
+    width = int(round(x.shape[1] * scale))
+    width = min(MAX_WIDTH, max(MIN_WIDTH, -(-width // DOWNSAMPLE) * DOWNSAMPLE))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(x, (width, STRIP_HEIGHT), interpolation=interp), scale
+
+
+def strip_from_page(gray: np.ndarray, polygon) -> LineStrip:
+    crop, origin = cut_line(gray, polygon)
+    pixels, scale = normalize_line(crop)
+    return LineStrip(pixels, origin, (crop.shape[1], crop.shape[0]), scale)
+
+
+def pad_batch(strips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Strips of different widths -> (N, H, W, 1) zero-padded batch and frame counts."""
+    width = max(s.shape[1] for s in strips)
+    batch = np.zeros((len(strips), STRIP_HEIGHT, width, 1), np.float32)
+    for i, s in enumerate(strips):
+        batch[i, :, : s.shape[1], 0] = s
+    return batch, np.array([s.shape[1] // DOWNSAMPLE for s in strips], np.int32)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def best_path(probs: np.ndarray, alphabet: str) -> LineReading:
+    """Greedy CTC decoding of (T, 1 + len(alphabet)) posteriors: the best class per frame,
+    repeats collapsed, blanks dropped. Each character spans the frames from its first
+    firing to the next character's; its confidence is its best frame's posterior. The
+    line's confidence is the geometric mean of the best-path frames' posteriors."""
+    best = probs.argmax(axis=1)
+    peak = probs.max(axis=1)
+    chars: list[CharReading] = []
+    prev = BLANK
+    for t, k in enumerate(best):
+        if k != BLANK and k != prev:
+            chars.append(CharReading(alphabet[k - 1], t * DOWNSAMPLE, (t + 1) * DOWNSAMPLE, float(peak[t])))
+        elif k != BLANK and k == prev and chars:
+            chars[-1].x1 = (t + 1) * DOWNSAMPLE
+            chars[-1].confidence = max(chars[-1].confidence, float(peak[t]))
+        prev = k
+    # A character's span runs until the next one fires: CTC peaks are a frame wide,
+    # the ink between two peaks belongs to the first.
+    for this, following in zip(chars, chars[1:]):
+        this.x1 = max(this.x1, following.x0)
+    confidence = float(np.exp(np.mean(np.log(np.maximum(peak, 1e-9))))) if len(peak) else 0.0
+    return LineReading("".join(c.char for c in chars), confidence, chars)
+
+
+def restrict_to_charset(probs: np.ndarray, alphabet: str, charset: Charset) -> tuple[np.ndarray, str]:
+    """Posteriors over the reader's alphabet -> posteriors over a field's charset: case
+    variants and look-alikes add up (`Charset.fold`), mass on characters the charset
+    cannot hold is dropped and each frame renormalised. "any" keeps the reader's whole
+    alphabet (it is wider than the glyph classifier's "any")."""
+    if charset.spec == "any":
+        return probs, alphabet
+    folded = [charset.fold(a) for a in alphabet]
+    symbols = sorted({f for f in folded if f is not None})
+    column = {sym: k + 1 for k, sym in enumerate(symbols)}
+    out = np.zeros((probs.shape[0], 1 + len(symbols)), probs.dtype)
+    out[:, 0] = probs[:, 0]
+    for k, f in enumerate(folded):
+        if f is not None:
+            out[:, column[f]] += probs[:, k + 1]
+    out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
+    return out, "".join(symbols)
