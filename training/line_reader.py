@@ -392,6 +392,7 @@ def export(work: Path, out: Path, version: str, decay_from: int = Config.decay_f
         "parameters": int(model.count_params()),
         "synthetic_per_epoch": Config.synthetic_per_epoch,
         "steps_per_epoch": state.get("steps_per_epoch"),
+        "decay_from": decay_from,
         "command": (f"python -m training.line_reader --epochs {len(state['history'])} --decay-from {decay_from}\n"
                     f"python -m training.line_reader --export {out} --version {version}"),
     })

@@ -73,7 +73,8 @@ slant, stroke width, blur, contrast, noise). No pages-dev page is used.
 ```
 {command}
 ```
-{epochs} epochs of {steps} steps (batch 16, Adam, learning rate 1e-3 after a warm-up),
+{epochs} epochs of {steps} steps (batch 16, Adam, learning rate 1e-3 after a warm-up,
+halved every epoch from epoch {decay_from} on),
 {train_seconds:.0f} s on this machine's two CPU cores. The checkpoint shipped is the
 epoch with the lowest CER on `lines/` val (979 lines of other pages): epoch {best_epoch}.
 
@@ -142,7 +143,7 @@ def line_reader_section(model_dir: Path) -> str:
         sources="hooker, copiste, peraire, cremma-mss-19, cremma-mss-20", synthetic=meta.get("synthetic_per_epoch"),
         command=meta.get("command", ""), epochs=len(history), steps=meta.get("steps_per_epoch"),
         train_seconds=sum(h.get("seconds", 0) for h in history), best_epoch=meta.get("best_epoch"),
-        val_rows="\n".join(f"| {k} | {v:.1%} |" for k, v in val.items()),
+        decay_from=meta.get("decay_from", 9), val_rows="\n".join(f"| {k} | {v:.1%} |" for k, v in val.items()),
     )
 
 
