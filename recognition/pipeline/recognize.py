@@ -125,7 +125,7 @@ def recognize_image(
     report(20)
 
     # Pages and single lines are read by the line reader when the model has one; form
-    # fields keep the glyph route, which measures better on them (BENCHMARKS.md).
+    # fields keep the glyph route: 75.4% of names-dev against 1.3% read as lines (BENCHMARKS.md).
     line_reader = model.line_reader if options.use_line_reader and options.layout != "word" else None
     if line_reader is not None:
         result_lines = read_lines(prepared.gray, lines, line_reader, mapper, options.charset)
