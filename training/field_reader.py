@@ -12,14 +12,12 @@ are the wrappers. Plain Python: no Django.
 
 from __future__ import annotations
 
-import json
 import pickle
 import time
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -42,6 +40,7 @@ from recognition.pipeline.sequence import (
 from .data import Emnist, Split, load_emnist, split_indices
 from .feedback import WordFeedback
 from .field_synth import ALPHABET, GlyphBank, crop_to_ink, field_sample, field_text
+from .fitted import network_meta, save_network
 
 Progress = Callable[[dict], None]
 Fields = list[tuple[np.ndarray, str]]  # (uint8 strip (32, w), ink bright; its text)
@@ -240,22 +239,14 @@ def _compare(model, data: ReaderData) -> dict:
 def reader_meta(version: str, fitted: FittedReader, data_counts: dict, started: float, *,
                 parent: str | None = None, recipe: dict | None = None, command: str | None = None) -> dict:
     """The meta.json of a field reader; `parent` names the reader a fine-tuned one replaces."""
-    meta = {"version": version, "kind": bundle.FIELD_READER, "alphabet": fitted.alphabet, "height": fitted.height}
-    if parent is not None:
-        meta["parent"] = parent
-    meta.update(created=datetime.now(UTC).isoformat(timespec="seconds"), data=data_counts, metrics=fitted.metrics)
-    if recipe is not None:
-        meta["finetune"] = recipe
-    meta.update(parameters=int(fitted.model.count_params()), train_seconds=round(time.time() - started, 1))
-    if command is not None:
-        meta["command"] = command
-    return meta
+    head = {"version": version, "kind": bundle.FIELD_READER, "alphabet": fitted.alphabet, "height": fitted.height}
+    return network_meta(head, fitted.model, fitted.metrics, data_counts, started, parent=parent, recipe=recipe,
+                        command=command)
 
 
 def save(folder: Path, fitted: FittedReader, meta: dict) -> None:
     """The trained network, its meta.json and its history.json -> `folder`."""
-    bundle.save_network(folder, bundle.inference_copy(fitted.model), meta)
-    (Path(folder) / "history.json").write_text(json.dumps(fitted.history))
+    save_network(folder, fitted.model, fitted.history, meta)
 
 
 def ctc_loss(y, logits):

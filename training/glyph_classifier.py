@@ -11,11 +11,8 @@ forked and exited.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +27,7 @@ from .augment import scan_like
 from .data import Emnist, Split, load_emnist, split_indices
 from .dataset import Arrays, build_clean_arrays, build_training_arrays, class_list
 from .feedback import Feedback
+from .fitted import network_meta, save_network
 
 Progress = Callable[[dict], None]
 INPUT_SIZE = 28
@@ -251,22 +249,14 @@ def _measure(model, data: GlyphData) -> Figures:
 def version_meta(version: str, fitted: FittedGlyphs, data_counts: dict, started: float, *,
                  recipe: dict | None = None, command: str | None = None) -> dict:
     """The meta.json of a version's glyph classifier (the version's own meta.json)."""
-    meta = {"version": version, "classes": fitted.classes, "input_size": fitted.input_size}
-    if fitted.parent is not None:
-        meta["parent"] = fitted.parent
-    meta.update(created=datetime.now(UTC).isoformat(timespec="seconds"), data=data_counts, metrics=fitted.metrics)
-    if recipe is not None:
-        meta["finetune"] = recipe
-    meta.update(parameters=int(fitted.model.count_params()), train_seconds=round(time.time() - started, 1))
-    if command is not None:
-        meta["command"] = command
-    return meta
+    head = {"version": version, "classes": fitted.classes, "input_size": fitted.input_size}
+    return network_meta(head, fitted.model, fitted.metrics, data_counts, started, parent=fitted.parent,
+                        recipe=recipe, command=command)
 
 
 def save(folder: Path, fitted: FittedGlyphs, meta: dict) -> None:
     """The trained network, its meta.json and its history.json -> `folder`."""
-    bundle.save_network(folder, bundle.inference_copy(fitted.model), meta)
-    (Path(folder) / "history.json").write_text(json.dumps(fitted.history))
+    save_network(folder, fitted.model, fitted.history, meta)
 
 
 def accuracy_figures(probs: np.ndarray, truth: np.ndarray, classes: list[str]) -> dict:
