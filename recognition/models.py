@@ -207,17 +207,8 @@ class Region(models.Model):
         return [self.x, self.y, self.w, self.h]
 
 
-class Line(Region):
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="lines")
-    polygon = models.JSONField(null=True, blank=True)
-    baseline = models.JSONField(null=True, blank=True)
-
-    class Meta(Region.Meta):
-        constraints = [models.UniqueConstraint(fields=["job", "order"], name="line_order_unique")]
-
-
 class Correctable(models.Model):
-    """What a reviewer changed on a word or character. `original_text` keeps what the
+    """What a reviewer changed on a line, word or character. `original_text` keeps what the
     recogniser read; `not_text` takes the box out of the text (a stroke, a stain)."""
 
     original_text = models.CharField(max_length=2000, blank=True)
@@ -232,6 +223,26 @@ class Correctable(models.Model):
     @property
     def is_corrected(self) -> bool:
         return self.corrected_at is not None
+
+
+class Line(Region, Correctable):
+    """A text line: its box, its region polygon and baseline in page pixels, and what
+    kind of writing it holds once a reviewer says so (the reader does not tell yet)."""
+
+    class Kind(models.TextChoices):
+        HANDWRITTEN = "handwritten", "Handwritten"
+        TYPEWRITTEN = "typewritten", "Typewritten"
+        PRINT = "print", "Print"
+        SIGNATURE = "signature", "Signature"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="lines")
+    polygon = models.JSONField(null=True, blank=True)
+    baseline = models.JSONField(null=True, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, blank=True,
+                            help_text="Empty until known: the reader does not tell it yet.")
+
+    class Meta(Region.Meta):
+        constraints = [models.UniqueConstraint(fields=["job", "order"], name="line_order_unique")]
 
 
 class Word(Region, Correctable):
@@ -255,13 +266,17 @@ class LabeledSample(models.Model):
     """A reviewer's label for a box on a page: training data with its provenance.
 
     Character samples teach the classifier directly; word samples keep corrections whose
-    segmentation does not match the new text. `new_text` is empty for "not text". A later
-    correction of the same box supersedes the earlier sample, which is kept as history.
+    segmentation does not match the new text; line samples (a line's box, polygon and
+    whole text) teach the line reader and record a reviewer's edits of the line's
+    structure (a line drawn, deleted, retyped, reordered; words split or merged).
+    `new_text` is empty for "not text" and for a deleted line. A later correction of the
+    same box supersedes the earlier sample, which is kept as history.
     """
 
     class Kind(models.TextChoices):
         CHAR = "char"
         WORD = "word"
+        LINE = "line"
 
     class Source(models.TextChoices):
         WORD_EDIT = "word_edit", "Word text edited"
@@ -269,11 +284,19 @@ class LabeledSample(models.Model):
         MERGE = "merge", "Two characters merged"
         SPLIT = "split", "A character split in two"
         NOT_TEXT = "not_text", "Marked as not text"
+        LINE_EDIT = "line_edit", "Line text edited"
+        LINE_ADDED = "line_added", "Line drawn by a reviewer"
+        LINE_DELETED = "line_deleted", "Line deleted"
+        WORD_SPLIT = "word_split", "A word split in two"
+        WORD_MERGE = "word_merge", "Two words merged"
+        LINE_TYPE = "line_type", "Line type changed"
+        READING_ORDER = "reading_order", "Reading order changed"
 
     kind = models.CharField(max_length=4, choices=Kind.choices)
-    source = models.CharField(max_length=10, choices=Source.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="samples")
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
+    line = models.ForeignKey(Line, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
     word = models.ForeignKey(Word, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
     glyph = models.ForeignKey(Glyph, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
@@ -283,6 +306,8 @@ class LabeledSample(models.Model):
     y = models.IntegerField()
     w = models.IntegerField()
     h = models.IntegerField()
+    polygon = models.JSONField(null=True, blank=True,
+                                help_text="A line sample's region in page pixels, [[x, y], ...]; the box encloses it.")
     old_text = models.CharField(max_length=2000, blank=True)
     new_text = models.CharField(max_length=2000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Glyph, LabeledSample, ModelVersion, Word
+from ..models import Glyph, LabeledSample, Line, ModelVersion, Word
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -19,6 +19,11 @@ class CorrectionSerializer(serializers.Serializer):
         if ("text" in attrs) == ("not_text" in attrs):
             raise serializers.ValidationError("Send either `text` or `not_text`.")
         return attrs
+
+
+class LineCorrectionSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=False, max_length=Line._meta.get_field("text").max_length,
+                                 trim_whitespace=False, help_text="The line's whole text; words are split at spaces.")
 
 
 class MergeSerializer(serializers.Serializer):
@@ -59,6 +64,37 @@ class ReviewedWordSerializer(serializers.ModelSerializer):
         return ReviewedCharSerializer(word.glyphs.order_by("order"), many=True).data
 
 
+class LineWordSerializer(serializers.ModelSerializer):
+    bbox = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    corrected = serializers.BooleanField(source="is_corrected", read_only=True)
+    chars = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Word
+        fields = ["id", "bbox", "text", "confidence", "not_text", "corrected", "original_text", "chars"]
+
+    @extend_schema_field(ReviewedCharSerializer(many=True))
+    def get_chars(self, word: Word) -> list[dict]:
+        return ReviewedCharSerializer(word.glyphs.order_by("order"), many=True).data
+
+
+class ReviewedLineSerializer(serializers.ModelSerializer):
+    bbox = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    corrected = serializers.BooleanField(source="is_corrected", read_only=True)
+    words = serializers.SerializerMethodField()
+    page_text = serializers.CharField(source="job.text", read_only=True,
+                                      help_text="the whole page's text after this correction")
+
+    class Meta:
+        model = Line
+        fields = ["id", "job", "order", "kind", "bbox", "polygon", "baseline", "text", "confidence", "corrected",
+                  "original_text", "words", "page_text"]
+
+    @extend_schema_field(LineWordSerializer(many=True))
+    def get_words(self, line: Line) -> list[dict]:
+        return LineWordSerializer(line.words.order_by("order"), many=True).data
+
+
 class SampleSerializer(serializers.ModelSerializer):
     bbox = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     char = serializers.IntegerField(source="glyph_id", read_only=True, allow_null=True)
@@ -67,8 +103,8 @@ class SampleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LabeledSample
-        fields = ["id", "kind", "source", "page", "job", "word", "char", "model_version", "bbox", "old_text",
-                  "new_text", "created_by", "created", "superseded", "holdout", "derived_from"]
+        fields = ["id", "kind", "source", "page", "job", "line", "word", "char", "model_version", "bbox", "polygon",
+                  "old_text", "new_text", "created_by", "created", "superseded", "holdout", "derived_from"]
 
 
 class TrainSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Thin API views for review and retraining: corrections of words and characters,
+"""Thin API views for review and retraining: corrections of lines, words and characters,
 labelled samples, model versions and training runs. A refusal (a correction that cannot
 be made, a run that cannot start) is answered by api/exceptions.py."""
 
@@ -19,14 +19,36 @@ from ..review import selectors as review_selectors
 from ..review import services as review
 from .review_serializers import (
     CorrectionSerializer,
+    LineCorrectionSerializer,
     MergeSerializer,
     ModelVersionSerializer,
     ReviewedCharSerializer,
+    ReviewedLineSerializer,
     ReviewedWordSerializer,
     SampleSerializer,
     SplitSerializer,
     TrainSerializer,
 )
+
+
+class LineViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A recognised line with its words: read it, or correct its whole text."""
+
+    serializer_class = ReviewedLineSerializer
+
+    def get_queryset(self):
+        return review_selectors.lines_visible_to(self.request.user)
+
+    def _line(self, line_id: int) -> Response:
+        return Response(ReviewedLineSerializer(self.get_queryset().get(pk=line_id)).data)
+
+    @extend_schema(request=LineCorrectionSerializer, responses={200: ReviewedLineSerializer})
+    def partial_update(self, request: Request, pk=None) -> Response:
+        line = self.get_object()
+        data = LineCorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review.correct_line(line, data.validated_data["text"], request.user)
+        return self._line(line.pk)
 
 
 class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

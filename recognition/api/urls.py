@@ -2,7 +2,7 @@ from django.urls import path
 
 from .auth import obtain_auth_token
 from .document_views import DocumentViewSet
-from .review_views import CharViewSet, ModelVersionViewSet, SampleViewSet, WordViewSet
+from .review_views import CharViewSet, LineViewSet, ModelVersionViewSet, SampleViewSet, WordViewSet
 from .routers import IntegerIdRouter
 from .views import JobViewSet, PageViewSet
 
@@ -10,6 +10,7 @@ router = IntegerIdRouter()
 router.register("pages", PageViewSet, basename="page")
 router.register("jobs", JobViewSet, basename="job")
 router.register("documents", DocumentViewSet, basename="document")
+router.register("lines", LineViewSet, basename="line")
 router.register("words", WordViewSet, basename="word")
 router.register("chars", CharViewSet, basename="char")
 router.register("samples", SampleViewSet, basename="sample")

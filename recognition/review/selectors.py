@@ -9,6 +9,11 @@ from django.db.models.functions import Cast
 from ..models import Glyph, Job, LabeledSample, Line, ModelVersion, Page, Word
 
 
+def lines_visible_to(user) -> QuerySet[Line]:
+    lines = Line.objects.all() if user.is_staff else Line.objects.filter(job__page__owner=user)
+    return lines.select_related("job")
+
+
 def words_visible_to(user) -> QuerySet[Word]:
     words = Word.objects.all() if user.is_staff else Word.objects.filter(line__job__page__owner=user)
     return words.select_related("line__job")

@@ -1,4 +1,4 @@
-"""Every write a reviewer makes: correct a word or a character, merge or split
+"""Every write a reviewer makes: correct a line, a word or a character, merge or split
 characters, mark a box as not text. Each change updates the page's text at once and is
 stored as a LabeledSample with its provenance; re-running a page re-applies them."""
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..errors import Refusal
@@ -45,10 +46,12 @@ class _Provenance:
     user: object
     when: object
 
-    def sample(self, *, kind, source, box, old, new, word=None, glyph=None, derived_from=None) -> LabeledSample:
+    def sample(self, *, kind, source, box, old, new, line=None, word=None, glyph=None, derived_from=None,
+               polygon=None) -> LabeledSample:
         page_id = self.job.page_id
         return LabeledSample(
-            kind=kind, source=source, page_id=page_id, job=self.job, word=word, glyph=glyph,
+            kind=kind, source=source, page_id=page_id, job=self.job, line=line, word=word, glyph=glyph,
+            polygon=polygon,
             model_version_id=self.job.model_version_id, model_version_name=self.job.model_version_name,
             x=box[0], y=box[1], w=box[2], h=box[3], old_text=old[:SAMPLE_TEXT_MAX], new_text=new[:SAMPLE_TEXT_MAX],
             created_by=self.user, derived_from=derived_from, holdout=is_holdout_page(page_id),
@@ -78,6 +81,19 @@ def _clean_word_text(text: str) -> str:
         raise CorrectionError("The text is empty; mark the box as not text instead.")
     if len(text) > WORD_TEXT_MAX:
         raise CorrectionError("The text is too long.")
+    if " " in text:
+        # A word sample with a space would teach the reader that one box holds one word.
+        raise CorrectionError("This box holds one word and the text has a space: split the word "
+                              "(POST /api/words/<id>/split/) or correct its whole line (PATCH /api/lines/<id>/).")
+    return text
+
+
+def _clean_line_text(text: str) -> str:
+    text = " ".join(str(text).split())
+    if not text:
+        raise CorrectionError("The text is empty; delete the line instead.")
+    if len(text) > LINE_TEXT_MAX:
+        raise CorrectionError(f"The text is too long: a line holds at most {LINE_TEXT_MAX} characters.")
     return text
 
 
@@ -255,6 +271,93 @@ def split_char(glyph: Glyph, texts: list[str], user, at: int | None = None) -> l
     return [glyph, right]
 
 
+# Line samples that carry the line's text: a later text edit of the line replaces them.
+LINE_TEXT_SOURCES = (LabeledSample.Source.LINE_EDIT, LabeledSample.Source.WORD_SPLIT,
+                     LabeledSample.Source.WORD_MERGE)
+
+
+def _lock_line(line_id: int) -> Line:
+    return Line.objects.select_for_update().select_related("job").get(pk=line_id)
+
+
+def lay_out_words(span: Box, words: list[str]) -> list[Box]:
+    """Boxes for `words` side by side across `span`, each as wide as its share of the
+    characters (the space between two words counts as one): where a reader's own cuts
+    are not known, the best guess from the text alone."""
+    total = sum(len(w) for w in words) + len(words) - 1
+    step = span.w / max(total, 1)
+    boxes, at = [], 0
+    for word in words:
+        x0, x1 = span.x + round(at * step), span.x + round((at + len(word)) * step)
+        boxes.append(Box(x0, span.y, max(1, x1 - x0), span.h))
+        at += len(word) + 1
+    return boxes
+
+
+def _renumber_words(line: Line) -> None:
+    """Words in reading order from left to right, numbered from 0 again. Moved out of
+    the way first so (line, order) stays unique at every step."""
+    words = list(line.words.order_by("x", "order"))
+    line.words.update(order=F("order") + 1_000_000)
+    for i, word in enumerate(words):
+        word.order = i
+    Word.objects.bulk_update(words, ["order"])
+
+
+def _apply_line_text(line: Line, words: list[str], prov: _Provenance) -> None:
+    """Make a line's words spell `words`. When the count of words is unchanged each
+    word keeps its box (the reader's cut) and, where the letters still match them, its
+    characters; otherwise the old words go and new ones are laid out across the span
+    they covered, without character boxes (a guessed box must not become a character
+    sample). Samples of a word whose text changed are superseded by the line's."""
+    old = list(line.words.filter(not_text=False).order_by("order"))
+    if len(old) == len(words):
+        for word, text in zip(old, words):
+            if word.text != text:
+                _supersede(word=word)
+                glyphs = _text_glyphs(word)
+                if len(glyphs) == len(text):
+                    for glyph, letter in zip(glyphs, text):
+                        _mark_corrected(glyph, letter, prov)
+                    Glyph.objects.bulk_update(glyphs, ["text", "original_text", "confidence", "corrected_by",
+                                                       "corrected_at"])
+                else:
+                    Glyph.objects.filter(pk__in=[g.pk for g in glyphs]).delete()
+            _mark_corrected(word, text, prov)
+        Word.objects.bulk_update(old, ["text", "original_text", "confidence", "corrected_by", "corrected_at"])
+        return
+    span = Box.enclosing([Box(*w.bbox) for w in old]) if old else Box(*line.bbox)
+    if old:
+        LabeledSample.objects.filter(superseded=False, word__in=old).update(superseded=True)
+        Word.objects.filter(pk__in=[w.pk for w in old]).delete()
+    line.words.update(order=F("order") + 1_000_000)
+    Word.objects.bulk_create([
+        Word(line=line, order=i, **dict(zip("xywh", box.as_list())), text=text, confidence=1.0,
+             corrected_by=prov.user, corrected_at=prov.when)
+        for i, (box, text) in enumerate(zip(lay_out_words(span, words), words))
+    ])
+    _renumber_words(line)
+
+
+@transaction.atomic
+def correct_line(line: Line, text: str, user) -> Line:
+    """Set a whole line's text: its words are made again from the text (split at
+    whitespace) and the line becomes one line sample (its box, polygon and text) for the
+    line reader, superseding the line's earlier one. Saving the same text confirms it."""
+    text = _clean_line_text(text)
+    line = _lock_line(line.pk)
+    prov = _provenance(line.job, user)
+    _supersede(line=line, kind=LabeledSample.Kind.LINE, source__in=LINE_TEXT_SOURCES)
+    prov.sample(kind=LabeledSample.Kind.LINE, source=LabeledSample.Source.LINE_EDIT, box=line.bbox,
+                old=line.text, new=text, line=line, polygon=line.polygon).save()
+    _apply_line_text(line, text.split(" "), prov)
+    _mark_corrected(line, text, prov)
+    line.not_text = False
+    line.save()
+    refresh_texts(line)
+    return line
+
+
 def refresh_texts(line: Line) -> None:
     """A line reads its words, a job its lines: what the API and the admin show."""
     words = line.words.filter(not_text=False).order_by("order")
@@ -289,11 +392,14 @@ def reapply_corrections(job: Job) -> int:
     )
     if not samples:
         return 0
+    # Lines first: a word sample older than its line's text edit was superseded by it
+    # unless the line kept that word, so words and characters can follow afterwards.
+    applied = _reapply_line_samples(job, [s for s in samples if s.kind == LabeledSample.Kind.LINE])
+    samples = [s for s in samples if s.kind != LabeledSample.Kind.LINE]
     words = list(Word.objects.filter(line__job=job))
     glyphs = list(Glyph.objects.filter(word__line__job=job))
     touched_words: dict[int, Word] = {}
     touched_glyphs: dict[int, Glyph] = {}
-    applied = 0
     for sample in samples:
         box = Box(*sample.bbox)
         prov = _Provenance(job, sample.created_by, sample.created)
@@ -335,4 +441,22 @@ def reapply_corrections(job: Job) -> int:
     Word.objects.bulk_update(list(touched_words.values()), fields)
     for line in Line.objects.filter(pk__in={w.line_id for w in touched_words.values()}):
         refresh_texts(line)
+    return applied
+
+
+def _reapply_line_samples(job: Job, samples: list[LabeledSample]) -> int:
+    lines = list(Line.objects.filter(job=job))
+    applied = 0
+    for sample in samples:
+        if sample.source not in LINE_TEXT_SOURCES:
+            continue
+        line = _best_match(Box(*sample.bbox), lines)
+        if line is None:
+            continue
+        prov = _Provenance(job, sample.created_by, sample.created)
+        _apply_line_text(line, sample.new_text.split(), prov)
+        _mark_corrected(line, sample.new_text, prov)
+        line.save()
+        refresh_texts(line)
+        applied += 1
     return applied
