@@ -76,9 +76,11 @@ def check_queue_room(user, needed: int = 1) -> None:
                         "Send more when some have finished.")
 
 
-def queue_job(page: Page) -> Job:
-    """Create a queued job; the task is sent only once the row is committed."""
-    job = Job.objects.create(page=page)
+def queue_job(page: Page, model_version: ModelVersion | None = None) -> Job:
+    """Create a queued job; the task is sent only once the row is committed. A job
+    given a model version is read with it, any other with the version active when it runs."""
+    job = Job.objects.create(page=page, model_version=model_version,
+                             model_version_name=model_version.name if model_version else "")
     transaction.on_commit(lambda: send_task(RECOGNIZE_PAGE, job.id))
     return job
 
@@ -111,7 +113,7 @@ def start_job(job_id: int) -> Job | None:
         )
     if not claimed:
         return None
-    return Job.objects.select_related("page").get(pk=job_id)
+    return Job.objects.select_related("page", "model_version").get(pk=job_id)
 
 
 @transaction.atomic

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from .errors import Refusal
 from .models import Glyph, Job, Line, ModelVersion, Page, Word
-from .pipeline import Lexicon, RecognitionOptions, parse_charset
+from .pipeline import Lexicon, RecognitionOptions, bundle, parse_charset
+
+
+class UnusableModel(Refusal):
+    """A model version asked for by name that does not exist or cannot read pages."""
+
+    status = 400
 
 
 def pages_visible_to(user) -> QuerySet[Page]:
@@ -24,6 +31,21 @@ def latest_job(page: Page) -> Job | None:
 
 def active_model_version() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_active=True).first()
+
+
+def usable_model_version(name: str) -> ModelVersion:
+    """The ready model version called `name`, whose files are on disk; UnusableModel (400)
+    naming the versions that can be chosen otherwise."""
+    version = ModelVersion.objects.filter(name=name).first()
+    if version is not None and version.status == ModelVersion.Status.READY and bundle.has_network(version.path):
+        return version
+    ready = ModelVersion.objects.filter(status=ModelVersion.Status.READY).values_list("name", flat=True)[:20]
+    choices = f" Ready versions: {', '.join(ready)} (GET /api/models/)." if ready else ""
+    if version is None:
+        raise UnusableModel(f"Unknown model version {name!r}.{choices}")
+    if version.status != ModelVersion.Status.READY:
+        raise UnusableModel(f"Model version {name!r} is {version.status}, not ready to read pages.{choices}")
+    raise UnusableModel(f"Model version {name!r} has no model files where it was registered.{choices}")
 
 
 def recognition_options(page: Page) -> RecognitionOptions:

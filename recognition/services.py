@@ -19,10 +19,12 @@ FILENAME_MAX = Page._meta.get_field("original_filename").max_length
 
 
 def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str = "any", lexicon: str = "",
-                ground_truth: Transcription | None = None, ground_truth_name: str = "") -> Page:
+                ground_truth: Transcription | None = None, ground_truth_name: str = "",
+                model_version: ModelVersion | None = None) -> Page:
     """Store an uploaded image and queue its first recognition job, keeping the page's
     transcription as ground truth when one comes with it. A PDF or multi-page TIFF
-    becomes a Document of pages, each with its own job: its first page is returned."""
+    becomes a Document of pages, each with its own job: its first page is returned.
+    `model_version` reads it instead of the active version."""
     info = inspect_image(upload)
     try:
         parse_charset(charset)
@@ -33,7 +35,7 @@ def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str =
             raise UploadRejected("Ground truth describes one page: send it for each page of the document to "
                                  "POST /api/pages/<id>/ground-truth/.", 400)
         document = documents.create_document(owner=owner, upload=upload, info=info, layout=layout,
-                                             charset=charset, lexicon=lexicon)
+                                             charset=charset, lexicon=lexicon, model_version=model_version)
         return document.pages.order_by("number").first()
     if ground_truth is not None:
         documents.fit_ground_truth(ground_truth, info.width, info.height)  # refuse before storing anything
@@ -43,7 +45,7 @@ def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str =
             page = _store_page(owner, upload, info, layout, charset, lexicon)
             if ground_truth is not None:
                 documents.store_ground_truth(page, ground_truth, user=owner, filename=ground_truth_name)
-            queue_job(page)
+            queue_job(page, model_version)
     except QueueUnavailable:
         # Nothing was queued, so keep nothing: the client sends the page again later.
         page.image.delete(save=False)
@@ -69,14 +71,19 @@ def _store_page(owner, upload, info, layout: str, charset: str, lexicon: str) ->
     return page
 
 
-def reprocess_page(page: Page, *, requested_by=None) -> Job:
-    """Queue a new job for the page with the active model; `requested_by` counts
-    against that user's cap (the admin, reprocessing many pages, passes nobody)."""
+def reprocess_page(page: Page, *, requested_by=None, model_version: ModelVersion | None = None,
+                   layout: str | None = None) -> Job:
+    """Queue a new job for the page with `model_version` (by default the active model),
+    with a new `layout` when one is given; `requested_by` counts against that user's cap
+    (the admin, reprocessing many pages, passes nobody)."""
     job = None
     try:
         with transaction.atomic():
             check_queue_room(requested_by)
-            job = queue_job(page)
+            if layout and layout != page.layout:
+                page.layout = layout
+                page.save(update_fields=["layout"])
+            job = queue_job(page, model_version)
     except QueueUnavailable:
         Job.objects.filter(pk=job.pk).delete()
         raise

@@ -44,7 +44,8 @@ def recognize_page(self, job_id: int) -> None:
         return
     reaper.reap()
     try:
-        version = services.ensure_active_model()
+        # The version the job was queued with, else the one active now.
+        version = job.model_version or services.ensure_active_model()
         model = load_bundle(version.path)
         gray = decode_image(selectors.read_page_bytes(job.page))
         result = recognize_image(

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..documents.selectors import document_progress, pages_with_latest_jobs
 from ..models import Document, Job, Page
+from .strict import StrictSerializer
 
 
 def job_link(job: Job | None, with_progress: bool = False) -> dict | None:
@@ -47,6 +48,26 @@ def document_created(document: Document) -> dict:
         "pages": [
             {"id": page.id, "number": page.number, "url": reverse("page-detail", args=[page.id]), "job": job_link(job)}
             for page, job in pages_with_latest_jobs(document)
+        ],
+    }
+
+
+class DocumentJobsSerializer(serializers.Serializer):
+    """The jobs a request queued for a document's pages."""
+
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    pages = DocumentPageLinkSerializer(many=True)
+
+
+def document_jobs(document: Document, queued: list[Job]) -> dict:
+    return {
+        "id": document.id,
+        "url": reverse("document-detail", args=[document.id]),
+        "pages": [
+            {"id": job.page.id, "number": job.page.number, "url": reverse("page-detail", args=[job.page.id]),
+             "job": job_link(job)}
+            for job in queued
         ],
     }
 
@@ -110,7 +131,7 @@ def page_entry(page: Page, job: Job | None) -> dict:
     }
 
 
-class GroundTruthUploadSerializer(serializers.Serializer):
+class GroundTruthUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="ALTO (v2-v4) or PAGE XML transcription of this page.")
 
 

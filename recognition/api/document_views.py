@@ -16,7 +16,16 @@ from rest_framework.response import Response
 from ..documents import selectors as documents
 from ..documents import services as document_services
 from ..exports import FORMATS, Export, export_document, export_page
-from .document_serializers import DocumentSerializer, GroundTruthSerializer, GroundTruthUploadSerializer
+from .document_serializers import (
+    DocumentJobsSerializer,
+    DocumentSerializer,
+    GroundTruthSerializer,
+    GroundTruthUploadSerializer,
+    document_jobs,
+)
+from .serializers import DocumentReprocessSerializer
+from .strict import StrictQueryMixin
+from .throttles import QueuesWorkMixin
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=list(FORMATS), default="json",
@@ -49,10 +58,12 @@ def export_response(request: Request, make) -> HttpResponse | Response:
     return response
 
 
-class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(StrictQueryMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
     """Multi-page uploads: each page is a page with its own jobs (see POST /api/pages/)."""
 
     serializer_class = DocumentSerializer
+    queueing_actions = ("create", "reprocess")
 
     def get_queryset(self):
         return documents.documents_visible_to(self.request.user)
@@ -66,6 +77,22 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def export(self, request: Request, pk=None):
         document = self.get_object()
         return export_response(request, lambda name: export_document(documents.document_export(document), name))
+
+
+    @extend_schema(request=DocumentReprocessSerializer,
+                   responses={202: DocumentJobsSerializer, 400: None, 429: None, 503: None})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request: Request, pk=None) -> Response:
+        """Read every page again, with `model` if given; `layout` and `layouts` set the
+        layout of all pages or of single ones."""
+        document = self.get_object()
+        data = DocumentReprocessSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        queued = document_services.reprocess_document(
+            document, requested_by=request.user, model_version=data.validated_data.get("model"),
+            layout=data.validated_data.get("layout"), layouts=data.validated_data.get("layouts"),
+        )
+        return Response(document_jobs(document, queued), status=status.HTTP_202_ACCEPTED)
 
 
 # Page actions: export the page's latest result; read or import its ground truth. (A

@@ -11,9 +11,30 @@ from .. import selectors
 from ..models import Job, Page
 from ..pipeline import CharsetError, parse_charset
 from .document_serializers import DocumentCreatedSerializer
+from .strict import StrictSerializer
+
+BATCH_HINT = ("Send one image (or one PDF or TIFF) per request here; for several files use POST /api/documents/ "
+              "with repeated `file` parts or one ZIP.")
 
 
-class PageUploadSerializer(serializers.Serializer):
+
+class ModelChoiceMixin(serializers.Serializer):
+    """`model`: a ready model version by name, for the jobs this request queues."""
+
+    model = serializers.CharField(
+        required=False, max_length=100,
+        help_text="Name of a ready model version (GET /api/models/) to read with; by default the active one. "
+                  "An unknown or unusable version is a 400.",
+    )
+
+    def validate_model(self, value: str):
+        try:
+            return selectors.usable_model_version(value)
+        except selectors.UnusableModel as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+
+class PageUploadSerializer(ModelChoiceMixin, StrictSerializer):
     image = serializers.FileField(help_text="PNG, JPEG or TIFF scan; a PDF or a multi-page TIFF becomes a document "
                                             "with one page (and job) per page.")
     layout = serializers.ChoiceField(choices=Page.Layout.choices, default=Page.Layout.PAGE)
@@ -39,11 +60,43 @@ class PageUploadSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         # `lexicon` may arrive as an uploaded file: read it as text.
+        if hasattr(data, "getlist") and len(data.getlist("image")) > 1:
+            raise serializers.ValidationError({"image": [BATCH_HINT]})
         lexicon = data.get("lexicon") if hasattr(data, "get") else None
         if hasattr(lexicon, "read"):
             data = data.copy()
             data["lexicon"] = lexicon.read(2 * 1024 * 1024).decode("utf-8", errors="replace")
         return super().to_internal_value(data)
+
+
+class PageReprocessSerializer(ModelChoiceMixin, StrictSerializer):
+    layout = serializers.ChoiceField(choices=Page.Layout.choices, required=False,
+                                     help_text="Read the page with this layout from now on; by default its own.")
+
+
+class DocumentReprocessSerializer(ModelChoiceMixin, StrictSerializer):
+    layout = serializers.ChoiceField(choices=Page.Layout.choices, required=False,
+                                     help_text="Layout for every page; by default each page keeps its own.")
+    layouts = serializers.DictField(
+        child=serializers.ChoiceField(choices=Page.Layout.choices), required=False,
+        help_text='Layouts of single pages by page number, over `layout`: {"2": "word"} reads page 2 as a form field '
+                  "(in a form: layouts.2=word).",
+    )
+
+    def to_internal_value(self, data):
+        # A form sends layouts.2=word; DRF's DictField reads no nested form keys, so nest them here.
+        if hasattr(data, "getlist"):
+            nested = {key.split(".", 1)[1]: data.get(key) for key in data if key.startswith("layouts.")}
+            data = {key: data.get(key) for key in data if not key.startswith("layouts.")}
+            if nested:
+                data["layouts"] = nested
+        return super().to_internal_value(data)
+
+    def validate_layouts(self, value: dict) -> dict[int, str]:
+        bad = [key for key in value if not str(key).isdigit() or int(key) < 1]
+        if bad:
+            raise serializers.ValidationError(f"Page numbers are whole numbers from 1: not {', '.join(map(str, bad))}.")
+        return {int(key): layout for key, layout in value.items()}
 
 
 class JobLinkSerializer(serializers.ModelSerializer):

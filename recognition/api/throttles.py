@@ -25,3 +25,14 @@ class TokenRateThrottle(SettingsRateMixin, SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class QueuesWorkMixin:
+    """Viewset mixin: actions that queue a job are throttled per user (HWR_UPLOAD_RATE)."""
+
+    queueing_actions: tuple[str, ...] = ()
+
+    def get_throttles(self):
+        if self.action in self.queueing_actions:
+            return [UploadRateThrottle()]
+        return super().get_throttles()

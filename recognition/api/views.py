@@ -6,7 +6,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,22 +14,19 @@ from .. import jobs, selectors, services
 from ..documents.services import read_ground_truth
 from .document_serializers import document_created
 from .document_views import PageExportMixin
-from .serializers import JobLinkSerializer, JobSerializer, PageCreatedSerializer, PageSerializer, PageUploadSerializer
-from .throttles import UploadRateThrottle
+from .serializers import (
+    JobLinkSerializer,
+    JobSerializer,
+    PageCreatedSerializer,
+    PageReprocessSerializer,
+    PageSerializer,
+    PageUploadSerializer,
+)
+from .strict import StrictQueryMixin
+from .throttles import QueuesWorkMixin
 
 
-class QueuesWorkMixin:
-    """Actions that queue a job are throttled per user (HWR_UPLOAD_RATE)."""
-
-    queueing_actions: tuple[str, ...] = ()
-
-    def get_throttles(self):
-        if self.action in self.queueing_actions:
-            return [UploadRateThrottle()]
-        return super().get_throttles()
-
-
-class PageViewSet(PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = PageSerializer
     parser_classes = [MultiPartParser, FormParser]
@@ -50,17 +47,23 @@ class PageViewSet(PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixin
                                     charset=data.validated_data["charset"],
                                     lexicon=data.validated_data.get("lexicon", ""),
                                     ground_truth=transcription,
-                                    ground_truth_name=getattr(ground_truth, "name", "") or "")
+                                    ground_truth_name=getattr(ground_truth, "name", "") or "",
+                                    model_version=data.validated_data.get("model"))
         body = {"id": page.id, "job": JobLinkSerializer(selectors.latest_job(page)).data}
         if page.document_id:
             # A PDF or multi-page TIFF: `id` and `job` are its first page's, as for one image.
             body["document"] = document_created(page.document)
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: JobLinkSerializer, 429: None, 503: None})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=PageReprocessSerializer, responses={202: JobLinkSerializer, 400: None, 429: None, 503: None})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
     def reprocess(self, request: Request, pk=None) -> Response:
-        job = services.reprocess_page(self.get_object(), requested_by=request.user)
+        page = self.get_object()
+        data = PageReprocessSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.reprocess_page(page, requested_by=request.user,
+                                      model_version=data.validated_data.get("model"),
+                                      layout=data.validated_data.get("layout"))
         return Response(JobLinkSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="The uploaded image")})
@@ -70,7 +73,7 @@ class PageViewSet(PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixin
         return FileResponse(page.image.open("rb"), content_type=page.content_type or "application/octet-stream")
 
 
-class JobViewSet(QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
+class JobViewSet(StrictQueryMixin, QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     queueing_actions = ("retry",)
 

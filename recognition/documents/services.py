@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from ..jobs import check_queue_room, queue_job
-from ..models import Document, GroundTruth, GroundTruthLine, Page
+from ..jobs import QueueUnavailable, check_queue_room, queue_job
+from ..models import Document, GroundTruth, GroundTruthLine, Job, ModelVersion, Page
 from ..uploads import ImageInfo, UploadRejected, check_dimensions
 from . import multipage
 from .ground_truth import GroundTruthError, Transcription, parse_transcription
@@ -30,7 +30,8 @@ def is_multipage(info: ImageInfo) -> bool:
     return info.content_type == PDF or info.pages > 1
 
 
-def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str, lexicon: str) -> Document:
+def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str, lexicon: str,
+                    model_version: ModelVersion | None = None) -> Document:
     """Split a PDF or multi-page TIFF into pages, each stored as a gray PNG with its own
     queued job, grouped in one document. Pages are rendered and stored before any row is
     written, so the database is held only for the short insert; on any failure nothing is
@@ -59,7 +60,7 @@ def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str
             for page in pages:
                 page.document = document
                 page.save()
-                queue_job(page)
+                queue_job(page, model_version)
     except multipage.DocumentUnreadable as exc:
         _discard(pages, document)
         raise UploadRejected(f"The document cannot be read: {exc}.", 400) from exc
@@ -69,6 +70,34 @@ def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str
         _discard(pages, document)
         raise
     return document
+
+
+def reprocess_document(document: Document, *, requested_by=None, model_version: ModelVersion | None = None,
+                       layout: str | None = None, layouts: dict[int, str] | None = None) -> list[Job]:
+    """Queue a new job for every page of the document, with `model_version` (by default
+    the active one). `layout` applies to every page, `layouts` ({page number: layout})
+    to single pages over it (a form on page 2 of a PDF of letters); pages keep their own
+    layout otherwise."""
+    layouts = layouts or {}
+    pages = list(document.pages.order_by("number"))
+    missing = sorted(set(layouts) - {page.number for page in pages})
+    if missing:
+        raise UploadRejected(f"Document {document.pk} has pages 1-{len(pages)}; it has no page "
+                             f"{', '.join(map(str, missing))}.", 400)
+    queued: list[Job] = []
+    try:
+        with transaction.atomic():
+            check_queue_room(requested_by, needed=len(pages))
+            for page in pages:
+                wanted = layouts.get(page.number) or layout
+                if wanted and wanted != page.layout:
+                    page.layout = wanted
+                    page.save(update_fields=["layout"])
+                queued.append(queue_job(page, model_version))
+    except QueueUnavailable:
+        Job.objects.filter(pk__in=[job.pk for job in queued]).delete()
+        raise
+    return queued
 
 
 def _discard(pages: list[Page], document: Document | None) -> None:

@@ -1,0 +1,64 @@
+"""Strict input: a form field or query parameter an endpoint does not read is a 400 that
+names it, so a client never believes it chose or filtered something it did not."""
+
+from __future__ import annotations
+
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+
+# DRF's renderer override (?format=json), read by every endpoint.
+ALWAYS_ALLOWED_QUERY = frozenset({"format"})
+
+
+class UnknownInput(APIException):
+    """Fields or parameters the endpoint does not know: 400 with their names."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "unknown_input"
+
+    def __init__(self, kind: str, unknown: list[str], known: list[str]):
+        names = ", ".join(unknown)
+        reads = ", ".join(known) if known else "none"
+        key = "unknown_fields" if kind == "field" else "unknown_parameters"
+        plural = "s" if len(unknown) > 1 else ""
+        super().__init__({
+            "detail": f"Unknown {kind}{plural}: {names}. This endpoint reads: {reads}.",
+            key: unknown,
+        })
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it has not declared."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            # A form's nested keys (layouts.2, layouts[2]) belong to their field.
+            unknown = sorted({str(key) for key in data if str(key).split(".")[0].split("[")[0] not in self.fields})
+            if unknown:
+                raise UnknownInput("field", unknown, sorted(self.fields))
+        return super().to_internal_value(data)
+
+
+class StrictQueryMixin:
+    """Viewset mixin: refuse query parameters the action does not read. A list reads its
+    filters, ordering, search and pagination (the same parameters the schema shows); other
+    actions read those named in `action_query_params`."""
+
+    action_query_params: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        known = self.known_query_params()
+        unknown = sorted(set(request.query_params.keys()) - known)
+        if unknown:
+            raise UnknownInput("query parameter", unknown, sorted(known - ALWAYS_ALLOWED_QUERY))
+
+    def known_query_params(self) -> set[str]:
+        known = set(ALWAYS_ALLOWED_QUERY) | set(self.action_query_params.get(self.action, ()))
+        if self.action == "list":
+            for backend in getattr(self, "filter_backends", ()):
+                known |= {p["name"] for p in backend().get_schema_operation_parameters(self)}
+            if getattr(self, "paginator", None) is not None:
+                known |= {p["name"] for p in self.paginator.get_schema_operation_parameters(self)}
+        return known
