@@ -40,8 +40,8 @@ class Export:
 
 
 FORMATS: dict[str, Format] = {
-    "page": Format("page", "application/vnd.prima.page+xml", "xml", page_xml),
-    "alto": Format("alto", "application/alto+xml", "xml", alto_xml),
+    "page": Format("page", "application/vnd.prima.page+xml", "page.xml", page_xml),
+    "alto": Format("alto", "application/alto+xml", "alto.xml", alto_xml),
     "hocr": Format("hocr", "text/html; charset=utf-8", "hocr.html", hocr_page, hocr_document),
     "txt": Format("txt", "text/plain; charset=utf-8", "txt", plain_text, plain_text_document),
     "json": Format("json", "application/json", "json", json_page, json_document),

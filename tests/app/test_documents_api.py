@@ -99,8 +99,8 @@ def test_a_page_exports_in_every_format_once_read(alice_client, document):
     response = alice_client.get(f"/api/pages/{page.id}/export/?format=alto")
     assert response.status_code == 409 and "no finished recognition" in response.json()["detail"]
     finish(latest_jobs(document)[1], "HI")
-    for fmt, content_type, suffix in [("page", "application/vnd.prima.page+xml", ".xml"),
-                                      ("alto", "application/alto+xml", ".xml"),
+    for fmt, content_type, suffix in [("page", "application/vnd.prima.page+xml", ".page.xml"),
+                                      ("alto", "application/alto+xml", ".alto.xml"),
                                       ("hocr", "text/html; charset=utf-8", ".hocr.html"),
                                       ("txt", "text/plain; charset=utf-8", ".txt"),
                                       ("json", "application/json", ".json")]:
@@ -135,7 +135,7 @@ def test_a_document_exports_when_no_page_is_still_being_read(alice_client, docum
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         names = archive.namelist()
-        assert names == ["letters-p001.xml", "letters-p002.xml", "letters-p003.xml"]
+        assert names == ["letters-p001.page.xml", "letters-p002.page.xml", "letters-p003.page.xml"]
         texts = [[u.text for u in ET.fromstring(archive.read(n)).iter(f"{PAGE}Unicode")] for n in names]
     assert [t[-1:] for t in texts] == [["AB"], ["CD"], []]  # the failed page is there, empty
     text = alice_client.get(f"/api/documents/{document.id}/export/?format=txt").content.decode()

@@ -38,7 +38,7 @@ def test_export_a_page_to_a_file_and_a_document_into_a_folder(document, tmp_path
     assert words == ["A", "B"]
     call_command("export", "--document", str(document.id), "--format", "alto", "--output", str(tmp_path))
     with zipfile.ZipFile(tmp_path / "two-alto.zip") as archive:
-        assert archive.namelist() == ["two-p001.xml", "two-p002.xml"]
+        assert archive.namelist() == ["two-p001.alto.xml", "two-p002.alto.xml"]
     call_command("export", "--document", str(document.id), "--format", "txt", "--output", str(tmp_path / "t.txt"))
     assert (tmp_path / "t.txt").read_text() == "AB\n\fCD\n\f"
 

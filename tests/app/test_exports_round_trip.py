@@ -205,9 +205,9 @@ def test_a_document_exports_one_xml_per_page_or_one_file(page):
         export = export_document(document, fmt)
         assert export.content_type == "application/zip" and export.filename == f"letters-{fmt}.zip"
         with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
-            assert archive.namelist() == ["letter 1.xml", "letter 2.xml"]
+            assert archive.namelist() == [f"letter 1.{fmt}.xml", f"letter 2.{fmt}.xml"]
             words = [el.get("CONTENT") or el.findtext("{*}TextEquiv/{*}Unicode")
-                     for el in ET.fromstring(archive.read("letter 1.xml")).iter()
+                     for el in ET.fromstring(archive.read(f"letter 1.{fmt}.xml")).iter()
                      if el.tag.endswith("}String") or el.tag.endswith("}Word")]
             assert words == [w["text"] for w in words_of(page)]
             sizes = [ET.fromstring(archive.read(name)).find(".//" + ("{*}Page")) for name in archive.namelist()]
