@@ -21,9 +21,43 @@ class CorrectionSerializer(serializers.Serializer):
         return attrs
 
 
+LINE_TEXT_MAX = Line._meta.get_field("text").max_length
+WORD_TEXT_MAX = Word._meta.get_field("text").max_length
+
+
 class LineCorrectionSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=False, max_length=Line._meta.get_field("text").max_length,
-                                 trim_whitespace=False, help_text="The line's whole text; words are split at spaces.")
+    """One change of a line at a time, each stored as its own line sample."""
+
+    text = serializers.CharField(required=False, allow_blank=False, max_length=LINE_TEXT_MAX, trim_whitespace=False,
+                                 help_text="The line's whole text; its words are made again, split at spaces.")
+    kind = serializers.ChoiceField(required=False, choices=Line.Kind.choices, help_text="The line's type.")
+    order = serializers.IntegerField(required=False, min_value=0,
+                                     help_text="The line's place in the page's reading order, from 0.")
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError("Send one of `text`, `kind` or `order`.")
+        return attrs
+
+
+class NewLineSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="id of the finished job whose reading gets the line")
+    bbox = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4,
+                                 help_text="[x, y, w, h] in page pixels")
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=LINE_TEXT_MAX,
+                                 help_text="the line's text, when already known")
+
+
+class WordSplitSerializer(serializers.Serializer):
+    texts = serializers.ListField(child=serializers.CharField(max_length=WORD_TEXT_MAX), min_length=2, max_length=2,
+                                  help_text="texts of the left and the right part")
+    at = serializers.IntegerField(required=False, help_text="page column of the cut (default: by the letters)")
+
+
+class WordMergeSerializer(serializers.Serializer):
+    other = serializers.IntegerField(help_text="id of the neighbouring word of the same line")
+    text = serializers.CharField(required=False, max_length=WORD_TEXT_MAX,
+                                 help_text="text of the merged word (default: the two texts joined)")
 
 
 class MergeSerializer(serializers.Serializer):

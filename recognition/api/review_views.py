@@ -22,37 +22,63 @@ from .review_serializers import (
     LineCorrectionSerializer,
     MergeSerializer,
     ModelVersionSerializer,
+    NewLineSerializer,
     ReviewedCharSerializer,
     ReviewedLineSerializer,
     ReviewedWordSerializer,
     SampleSerializer,
     SplitSerializer,
     TrainSerializer,
+    WordMergeSerializer,
+    WordSplitSerializer,
 )
 
 
 class LineViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A recognised line with its words: read it, or correct its whole text."""
+    """A recognised line with its words: read it, correct its whole text, its type or its
+    place in reading order, delete it, or draw a line the line finder missed."""
 
     serializer_class = ReviewedLineSerializer
 
     def get_queryset(self):
         return review_selectors.lines_visible_to(self.request.user)
 
-    def _line(self, line_id: int) -> Response:
-        return Response(ReviewedLineSerializer(self.get_queryset().get(pk=line_id)).data)
+    def _line(self, line_id: int, code: int = status.HTTP_200_OK) -> Response:
+        return Response(ReviewedLineSerializer(self.get_queryset().get(pk=line_id)).data, status=code)
 
     @extend_schema(request=LineCorrectionSerializer, responses={200: ReviewedLineSerializer})
     def partial_update(self, request: Request, pk=None) -> Response:
         line = self.get_object()
         data = LineCorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review.correct_line(line, data.validated_data["text"], request.user)
+        change = data.validated_data
+        if "text" in change:
+            review.correct_line(line, change["text"], request.user)
+        elif "kind" in change:
+            review.set_line_kind(line, change["kind"], request.user)
+        else:
+            review.move_line(line, change["order"], request.user)
         return self._line(line.pk)
+
+    @extend_schema(request=NewLineSerializer, responses={201: ReviewedLineSerializer})
+    def create(self, request: Request) -> Response:
+        data = NewLineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = review_selectors.jobs_visible_to(request.user).filter(pk=data.validated_data["job"]).first()
+        if job is None:
+            return Response({"detail": "No such job."}, status=status.HTTP_404_NOT_FOUND)
+        line = review.add_line(job, data.validated_data["bbox"], request.user, data.validated_data["text"])
+        return self._line(line.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk=None) -> Response:
+        review.delete_line(self.get_object(), request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A recognised word: read it, correct its text, or mark it as not text."""
+    """A recognised word: read it, correct its text, mark it as not text, split it in two
+    words or merge it with its neighbour. A split or a merge answers with its line."""
 
     serializer_class = ReviewedWordSerializer
 
@@ -69,6 +95,31 @@ class WordViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         else:
             word = review.set_not_text(word, request.user, data.validated_data["not_text"])
         return Response(ReviewedWordSerializer(self.get_queryset().get(pk=word.pk)).data)
+
+    @extend_schema(request=WordSplitSerializer, responses={200: ReviewedLineSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk=None) -> Response:
+        word = self.get_object()
+        data = WordSplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review.split_word(word, data.validated_data["texts"], request.user, data.validated_data.get("at"))
+        return self._line(word.line_id)
+
+    @extend_schema(request=WordMergeSerializer, responses={200: ReviewedLineSerializer})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk=None) -> Response:
+        word = self.get_object()
+        data = WordMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        other = self.get_queryset().filter(pk=data.validated_data["other"]).first()
+        if other is None:
+            return Response({"detail": "No such word."}, status=status.HTTP_404_NOT_FOUND)
+        review.merge_words(word, other, request.user, data.validated_data.get("text"))
+        return self._line(word.line_id)
+
+    def _line(self, line_id: int) -> Response:
+        line = review_selectors.lines_visible_to(self.request.user).get(pk=line_id)
+        return Response(ReviewedLineSerializer(line).data)
 
 
 class CharViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

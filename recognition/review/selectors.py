@@ -9,6 +9,11 @@ from django.db.models.functions import Cast
 from ..models import Glyph, Job, LabeledSample, Line, ModelVersion, Page, Word
 
 
+def jobs_visible_to(user) -> QuerySet[Job]:
+    jobs = Job.objects.all() if user.is_staff else Job.objects.filter(page__owner=user)
+    return jobs.select_related("page")
+
+
 def lines_visible_to(user) -> QuerySet[Line]:
     lines = Line.objects.all() if user.is_staff else Line.objects.filter(job__page__owner=user)
     return lines.select_related("job")

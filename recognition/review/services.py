@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..errors import Refusal
@@ -25,6 +25,9 @@ REAPPLY_IOU_SEGMENTATION = 0.7
 SAMPLE_TEXT_MAX = LabeledSample._meta.get_field("new_text").max_length
 WORD_TEXT_MAX = Word._meta.get_field("text").max_length
 LINE_TEXT_MAX = Line._meta.get_field("text").max_length
+
+# A drawn line smaller than this is a slip of the mouse.
+MIN_DRAWN_SIDE = 4
 
 
 class CorrectionError(Refusal):
@@ -358,12 +361,234 @@ def correct_line(line: Line, text: str, user) -> Line:
     return line
 
 
+def _line_sample(prov: _Provenance, line: Line, source: str, old: str, new: str) -> LabeledSample:
+    sample = prov.sample(kind=LabeledSample.Kind.LINE, source=source, box=line.bbox, old=old, new=new, line=line,
+                         polygon=line.polygon)
+    sample.save()
+    return sample
+
+
+def _line_text_sample(prov: _Provenance, line: Line, source: str, old: str) -> None:
+    """A change of the line's words stores the line's whole new text, replacing the
+    line's earlier text sample: what the line reader learns from."""
+    _supersede(line=line, kind=LabeledSample.Kind.LINE, source__in=LINE_TEXT_SOURCES)
+    _line_sample(prov, line, source, old, line.text)
+
+
+def _box_on_page(box, page) -> Box:
+    """A box a reviewer drew, kept inside the page; refused when nothing is left."""
+    x, y, w, h = (int(v) for v in box)
+    x0, y0 = max(0, x), max(0, y)
+    x1 = min(page.width, x + w) if page.width else x + w
+    y1 = min(page.height, y + h) if page.height else y + h
+    if x1 - x0 < MIN_DRAWN_SIDE or y1 - y0 < MIN_DRAWN_SIDE:
+        raise CorrectionError(f"A line's box must lie on the page and be at least {MIN_DRAWN_SIDE} pixels wide "
+                              "and high.")
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def _renumber_lines(job_id: int, lines: list[Line]) -> None:
+    """Give `lines` (all of a job's lines, in their new reading order) orders 0, 1, ...
+    Moved out of the way first so (job, order) stays unique at every step."""
+    Line.objects.filter(job_id=job_id).update(order=F("order") + 1_000_000)
+    for i, line in enumerate(lines):
+        line.order = i
+    Line.objects.bulk_update(lines, ["order"])
+
+
+def _reading_position(job_id: int, box: Box) -> int:
+    """Where a drawn line goes in reading order: after every line whose middle is above
+    its middle. A reviewer fixes a multi-column page with move_line."""
+    middle = box.y + box.h / 2
+    return sum(1 for y, h in Line.objects.filter(job_id=job_id).values_list("y", "h") if y + h / 2 < middle)
+
+
+def _insert_line(job: Job, box: Box, prov: _Provenance) -> Line:
+    lines = list(Line.objects.filter(job=job).order_by("order"))
+    line = Line(job=job, order=len(lines) + 1_000_000, x=box.x, y=box.y, w=box.w, h=box.h, confidence=1.0,
+                polygon=[[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]],
+                corrected_by=prov.user, corrected_at=prov.when)
+    line.save()
+    lines.insert(_reading_position(job.pk, box), line)
+    _renumber_lines(job.pk, lines)
+    return line
+
+
+@transaction.atomic
+def add_line(job: Job, box, user, text: str = "") -> Line:
+    """A line the line finder missed, drawn as a box by a reviewer: stored as a
+    `line_added` sample (its box), and, with a text, a `line_edit` sample as well."""
+    job = Job.objects.select_for_update().select_related("page").get(pk=job.pk)
+    if job.status != Job.Status.SUCCEEDED:
+        raise CorrectionError("Lines can be added to a finished reading only.")
+    text = _clean_line_text(text) if str(text).strip() else ""
+    box = _box_on_page(box, job.page)
+    prov = _provenance(job, user)
+    line = _insert_line(job, box, prov)
+    _line_sample(prov, line, LabeledSample.Source.LINE_ADDED, "", "")
+    if text:
+        _line_sample(prov, line, LabeledSample.Source.LINE_EDIT, "", text)
+        _apply_line_text(line, text.split(" "), prov)
+        line.text = text
+        line.save()
+    refresh_texts(line)
+    return line
+
+
+@transaction.atomic
+def delete_line(line: Line, user) -> None:
+    """Take a line out (a stain, a ruling, a line found twice). Its samples and its
+    words' samples are superseded, so none of them trains a model; a `line_deleted`
+    sample keeps the deletion, which a new reading of the page repeats."""
+    line = _lock_line(line.pk)
+    prov = _provenance(line.job, user)
+    LabeledSample.objects.filter(superseded=False).filter(
+        Q(line=line) | Q(word__line=line)).update(superseded=True)
+    _line_sample(prov, line, LabeledSample.Source.LINE_DELETED, line.text, "")
+    job_id = line.job_id
+    line.delete()
+    _renumber_lines(job_id, list(Line.objects.filter(job_id=job_id).order_by("order")))
+    _refresh_job_text(job_id)
+
+
+@transaction.atomic
+def set_line_kind(line: Line, kind: str, user) -> Line:
+    """Say what writing a line holds (handwritten, typewritten, print, signature)."""
+    if kind not in Line.Kind.values:
+        raise CorrectionError(f"A line's type is one of: {', '.join(Line.Kind.values)}.")
+    line = _lock_line(line.pk)
+    prov = _provenance(line.job, user)
+    _supersede(line=line, kind=LabeledSample.Kind.LINE, source=LabeledSample.Source.LINE_TYPE)
+    _line_sample(prov, line, LabeledSample.Source.LINE_TYPE, line.kind, kind)
+    line.kind = kind
+    line.save(update_fields=["kind"])
+    return line
+
+
+@transaction.atomic
+def move_line(line: Line, order: int, user) -> Line:
+    """Put a line at place `order` (from 0) in its page's reading order; the lines
+    between move by one. The page's text follows."""
+    line = _lock_line(line.pk)
+    lines = list(Line.objects.select_for_update().filter(job_id=line.job_id).order_by("order"))
+    if not 0 <= order < len(lines):
+        raise CorrectionError(f"The place in reading order must be from 0 to {len(lines) - 1}.")
+    prov = _provenance(line.job, user)
+    old = line.order
+    if old != order:
+        lines = [other for other in lines if other.pk != line.pk]
+        lines.insert(order, line)
+        _renumber_lines(line.job_id, lines)
+        _line_sample(prov, line, LabeledSample.Source.READING_ORDER, str(old), str(order))
+        _refresh_job_text(line.job_id)
+    return line
+
+
+def _ordered_text_words(line: Line) -> list[Word]:
+    return list(line.words.filter(not_text=False).order_by("order"))
+
+
+@transaction.atomic
+def split_word(word: Word, texts: list[str], user, at: int | None = None) -> list[Word]:
+    """Cut a word box that holds two words at page column `at` (by default where the
+    letters say, in proportion); each part takes its text. Characters whose middle falls
+    on a part go with it while they still spell it. The line's new text becomes a
+    `word_split` line sample; the word's own samples are superseded."""
+    if len(texts) != 2:
+        raise CorrectionError("A split needs two texts, one for each part.")
+    left_text, right_text = (_clean_word_text(t) for t in texts)
+    word = _lock_word(word.pk)
+    line = _lock_line(word.line_id)
+    x0, x1 = word.x, word.x + word.w
+    if at is None:
+        at = lay_out_words(Box(*word.bbox), [left_text, right_text])[1].x
+    at = int(at)
+    if not x0 < at < x1:
+        raise CorrectionError("The cut must fall inside the word's box.")
+    prov = _provenance(line.job, user)
+    old_line_text = line.text
+    _supersede(word=word)
+    right = Word(line=line, order=word.order + 1_000_000, x=at, y=word.y, w=x1 - at, h=word.h, text=right_text,
+                 confidence=1.0, original_text=word.text, corrected_by=prov.user, corrected_at=prov.when)
+    right.save()
+    glyphs = list(word.glyphs.order_by("order"))
+    word.glyphs.update(order=F("order") + 1_000_000)  # out of the way while they are numbered again
+    moving = [g for g in glyphs if g.x + g.w / 2 >= at]
+    staying = [g for g in glyphs if g.x + g.w / 2 < at]
+    for part, own, text in ((word, staying, left_text), (right, moving, right_text)):
+        letters = [g for g in own if not g.not_text]
+        if len(letters) != len(text):
+            Glyph.objects.filter(pk__in=[g.pk for g in own]).delete()
+            continue
+        for glyph, letter in zip(letters, text):
+            _mark_corrected(glyph, letter, prov)
+        for k, glyph in enumerate(own):
+            glyph.word, glyph.order = part, k
+        Glyph.objects.bulk_update(own, ["word", "order", "text", "original_text", "confidence", "corrected_by",
+                                        "corrected_at"])
+    _mark_corrected(word, left_text, prov)
+    word.w = at - x0
+    word.not_text = False
+    word.save()
+    _renumber_words(line)
+    refresh_texts(line)
+    _line_text_sample(prov, line, LabeledSample.Source.WORD_SPLIT, old_line_text)
+    return [word, Word.objects.get(pk=right.pk)]
+
+
+@transaction.atomic
+def merge_words(first: Word, second: Word, user, text: str | None = None) -> Word:
+    """Join two neighbouring words of one line that are one word: one box, their
+    characters in order, the text given (their two texts joined by default). The line's
+    new text becomes a `word_merge` line sample; both words' own samples are superseded."""
+    first, second = _lock_word(first.pk), _lock_word(second.pk)
+    if first.line_id != second.line_id or first.pk == second.pk:
+        raise CorrectionError("Only two different words of the same line can be merged.")
+    if first.order > second.order:
+        first, second = second, first
+    line = _lock_line(first.line_id)
+    if line.words.filter(order__gt=first.order, order__lt=second.order, not_text=False).exists():
+        raise CorrectionError("Only neighbouring words can be merged.")
+    text = _clean_word_text(text if text is not None and str(text).strip() else first.text + second.text)
+    prov = _provenance(line.job, user)
+    old_line_text = line.text
+    _supersede(word=first)
+    _supersede(word=second)
+    glyphs = list(first.glyphs.order_by("order")) + list(second.glyphs.order_by("order"))
+    second.glyphs.update(word=first, order=F("order") + 1_000_000)
+    for k, glyph in enumerate(glyphs):
+        glyph.word, glyph.order = first, k
+    Glyph.objects.bulk_update(glyphs, ["word", "order"])
+    letters = [g for g in glyphs if not g.not_text]
+    if len(letters) == len(text):
+        for glyph, letter in zip(letters, text):
+            _mark_corrected(glyph, letter, prov)
+        Glyph.objects.bulk_update(letters, ["text", "original_text", "confidence", "corrected_by", "corrected_at"])
+    box = Box(*first.bbox).union(Box(*second.bbox))
+    was_corrected = first.is_corrected
+    _mark_corrected(first, text, prov)
+    if not was_corrected:
+        first.original_text = f"{first.original_text} {second.text}"
+    first.x, first.y, first.w, first.h = box.as_list()
+    first.not_text = False
+    first.save()
+    second.delete()
+    _renumber_words(line)
+    refresh_texts(line)
+    _line_text_sample(prov, line, LabeledSample.Source.WORD_MERGE, old_line_text)
+    return first
+
+
 def refresh_texts(line: Line) -> None:
     """A line reads its words, a job its lines: what the API and the admin show."""
     words = line.words.filter(not_text=False).order_by("order")
     line.text = " ".join(w.text for w in words if w.text)[:LINE_TEXT_MAX]
     line.save(update_fields=["text"])
-    job = Job.objects.get(pk=line.job_id)
+    _refresh_job_text(line.job_id)
+
+
+def _refresh_job_text(job_id: int) -> None:
+    job = Job.objects.get(pk=job_id)
     job.text = "\n".join(Line.objects.filter(job=job).order_by("order").values_list("text", flat=True))
     job.save(update_fields=["text"])
 
@@ -445,18 +670,40 @@ def reapply_corrections(job: Job) -> int:
 
 
 def _reapply_line_samples(job: Job, samples: list[LabeledSample]) -> int:
+    """Line edits in the order they were made, each on the new reading's line whose box
+    overlaps its own: a drawn line is drawn again where the new reading has none, a
+    deleted one deleted again, a line's type and text set again. Reading order is not
+    carried over: the new reading's lines may not be the same lines."""
     lines = list(Line.objects.filter(job=job))
     applied = 0
     for sample in samples:
-        if sample.source not in LINE_TEXT_SOURCES:
-            continue
-        line = _best_match(Box(*sample.bbox), lines)
-        if line is None:
-            continue
+        box = Box(*sample.bbox)
         prov = _Provenance(job, sample.created_by, sample.created)
-        _apply_line_text(line, sample.new_text.split(), prov)
-        _mark_corrected(line, sample.new_text, prov)
-        line.save()
-        refresh_texts(line)
+        line = _best_match(box, lines)
+        if sample.source == LabeledSample.Source.LINE_ADDED:
+            if line is not None:
+                continue
+            line = _insert_line(job, box, prov)
+            line.polygon = sample.polygon or line.polygon
+            line.save(update_fields=["polygon"])
+            lines.append(line)
+        elif line is None:
+            continue
+        elif sample.source == LabeledSample.Source.LINE_DELETED:
+            lines.remove(line)
+            line.delete()
+            _renumber_lines(job.pk, list(Line.objects.filter(job=job).order_by("order")))
+        elif sample.source == LabeledSample.Source.LINE_TYPE:
+            line.kind = sample.new_text
+            line.save(update_fields=["kind"])
+        elif sample.source in LINE_TEXT_SOURCES and sample.new_text:
+            _apply_line_text(line, sample.new_text.split(), prov)
+            _mark_corrected(line, sample.new_text, prov)
+            line.save()
+            refresh_texts(line)
+        else:
+            continue
         applied += 1
+    if applied:
+        _refresh_job_text(job.pk)
     return applied
