@@ -86,6 +86,13 @@ class PageAdmin(admin.ModelAdmin):
     inlines = [JobInline]
     actions = ["reprocess"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """File name and owner as usual, or the pages' text by the API's full-text search."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = found | selectors.pages_matching(queryset, search_term)
+        return found, may_have_duplicates
+
     @admin.display(description="Document")
     def document_link(self, page):
         if page.document_id is None:

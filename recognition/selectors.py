@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from .errors import Refusal
 from .models import Glyph, Job, Line, ModelVersion, Page, Word
@@ -23,6 +25,35 @@ def pages_visible_to(user) -> QuerySet[Page]:
 def jobs_visible_to(user) -> QuerySet[Job]:
     jobs = Job.objects.all() if user.is_staff else Job.objects.filter(page__owner=user)
     return jobs.select_related("page", "model_version")
+
+
+def pages_with_latest_status(pages: QuerySet[Page], status: str) -> QuerySet[Page]:
+    """The pages whose latest job is in `status`."""
+    latest = Job.objects.filter(page=OuterRef("pk")).order_by("-created", "-id").values("status")[:1]
+    return pages.annotate(latest_status=Subquery(latest)).filter(latest_status=status)
+
+
+# The expression of the full-text index on jobs' text (migration 0006_api_search): a
+# search must use the same one for PostgreSQL to use the index.
+TEXT_SEARCH_CONFIG = "simple"
+
+
+def job_text_vector() -> SearchVector:
+    return SearchVector("text", config=TEXT_SEARCH_CONFIG)
+
+
+def pages_matching(pages: QuerySet[Page], query: str) -> QuerySet[Page]:
+    """The pages with a job whose text (as read, with reviewers' corrections applied)
+    matches `query`: PostgreSQL full-text search (web-search syntax, language-neutral
+    so names match as written) on PostgreSQL, every word as a substring elsewhere."""
+    if connection.vendor == "postgresql":
+        jobs = Job.objects.annotate(text_vector=job_text_vector()).filter(
+            text_vector=SearchQuery(query, config=TEXT_SEARCH_CONFIG, search_type="websearch"))
+    else:
+        jobs = Job.objects.all()
+        for word in query.split():
+            jobs = jobs.filter(text__icontains=word.strip('"'))
+    return pages.filter(pk__in=jobs.values("page_id"))
 
 
 def latest_job(page: Page) -> Job | None:

@@ -57,8 +57,13 @@ class StrictQueryMixin:
     def known_query_params(self) -> set[str]:
         known = set(ALWAYS_ALLOWED_QUERY) | set(self.action_query_params.get(self.action, ()))
         if self.action == "list":
-            for backend in getattr(self, "filter_backends", ()):
-                known |= {p["name"] for p in backend().get_schema_operation_parameters(self)}
+            for backend_class in getattr(self, "filter_backends", ()):
+                backend = backend_class()
+                if hasattr(backend, "get_filterset_class"):  # django-filter
+                    filterset = backend.get_filterset_class(self, self.get_queryset())
+                    known |= set(filterset.base_filters) if filterset else set()
+                else:
+                    known |= {p["name"] for p in backend.get_schema_operation_parameters(self)}
             if getattr(self, "paginator", None) is not None:
                 known |= {p["name"] for p in self.paginator.get_schema_operation_parameters(self)}
         return known

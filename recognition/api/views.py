@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,8 +13,10 @@ from rest_framework.response import Response
 
 from .. import jobs, selectors, services
 from ..documents.services import read_ground_truth
+from ..models import Job, Page
 from .document_serializers import document_created
 from .document_views import PageExportMixin
+from .filters import JobFilter, PageFilter, PageTextSearch
 from .serializers import (
     JobLinkSerializer,
     JobSerializer,
@@ -30,9 +33,13 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
                   viewsets.GenericViewSet):
     serializer_class = PageSerializer
     parser_classes = [MultiPartParser, FormParser]
+    filter_backends = [DjangoFilterBackend, PageTextSearch]
+    filterset_class = PageFilter
     queueing_actions = ("create", "reprocess")
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
+            return Page.objects.none()
         return selectors.pages_visible_to(self.request.user)
 
     @extend_schema(request=PageUploadSerializer,
@@ -76,8 +83,12 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
 class JobViewSet(StrictQueryMixin, QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     queueing_actions = ("retry",)
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = JobFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Job.objects.none()
         return selectors.jobs_visible_to(self.request.user)
 
     def get_serializer_context(self):
