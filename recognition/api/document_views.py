@@ -14,6 +14,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..documents import batches
 from ..documents import selectors as documents
 from ..documents import services as document_services
 from ..exports import FORMATS, Export, export_document, export_page
@@ -23,10 +24,16 @@ from .document_serializers import (
     DocumentSerializer,
     GroundTruthSerializer,
     GroundTruthUploadSerializer,
+    document_created,
     document_jobs,
 )
 from .filters import DocumentFilter
-from .serializers import DocumentReprocessSerializer
+from .serializers import (
+    BatchCreatedSerializer,
+    BatchRefusedSerializer,
+    BatchUploadSerializer,
+    DocumentReprocessSerializer,
+)
 from .strict import StrictQueryMixin
 from .throttles import QueuesWorkMixin
 
@@ -85,6 +92,25 @@ class DocumentViewSet(StrictQueryMixin, QueuesWorkMixin, mixins.ListModelMixin, 
         document = self.get_object()
         return export_response(request, lambda name: export_document(documents.document_export(document), name))
 
+
+    @extend_schema(request={"multipart/form-data": BatchUploadSerializer},
+                   responses={201: BatchCreatedSerializer, 400: BatchRefusedSerializer, 413: None, 415: None,
+                              429: None, 503: None})
+    def create(self, request: Request) -> Response:
+        """A batch: several files (repeated `file` parts) or one ZIP of them become one
+        document, each page with its own job. Every file is checked as a single upload
+        is; those refused are listed with the reason and the others are kept."""
+        data = BatchUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        options = data.validated_data
+        batch = batches.create_batch(owner=request.user, uploads=options["file"], layout=options["layout"],
+                                     charset=options["charset"], lexicon=options.get("lexicon", ""),
+                                     model_version=options.get("model"))
+        report = {"accepted": [vars(a) for a in batch.accepted], "rejected": [vars(r) for r in batch.rejected]}
+        if batch.document is None:
+            return Response({"detail": "No file of the batch could be read; nothing was stored.", **report},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response({**document_created(batch.document), **report}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DocumentReprocessSerializer,
                    responses={202: DocumentJobsSerializer, 400: None, 429: None, 503: None})

@@ -69,6 +69,40 @@ class PageUploadSerializer(ModelChoiceMixin, StrictSerializer):
         return super().to_internal_value(data)
 
 
+class BatchUploadSerializer(PageUploadSerializer):
+    """The same options as one upload, for every page of the batch."""
+
+    image = None
+    ground_truth = None
+    file = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), min_length=1,
+        help_text="Repeat the part for each file (PNG, JPEG, TIFF, PDF; a PDF or multi-page TIFF adds all its "
+                  "pages), or send one ZIP of such files. Pages follow the order of the parts (of names in a ZIP).",
+    )
+
+
+class AcceptedFileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    pages = serializers.ListField(child=serializers.IntegerField(), help_text="Its page numbers in the document")
+
+
+class RejectedFileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    status = serializers.IntegerField(help_text="The status a single upload of this file would get")
+    detail = serializers.CharField()
+
+
+class BatchCreatedSerializer(DocumentCreatedSerializer):
+    accepted = AcceptedFileSerializer(many=True)
+    rejected = RejectedFileSerializer(many=True)
+
+
+class BatchRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    accepted = AcceptedFileSerializer(many=True)
+    rejected = RejectedFileSerializer(many=True)
+
+
 class PageReprocessSerializer(ModelChoiceMixin, StrictSerializer):
     layout = serializers.ChoiceField(choices=Page.Layout.choices, required=False,
                                      help_text="Read the page with this layout from now on; by default its own.")
