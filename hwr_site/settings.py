@@ -241,6 +241,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Throttle state is per process unless CACHE_URL names a shared cache (redis://.../1).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Request rates (api/throttles.py) are counted here, in Redis by default, so every web
+# process and machine shares one count. Keys carry the database's name, so deployments
+# (and test runs) sharing a Redis keep their own counts.
+CACHES["throttles"] = {
+    **env.cache("HWR_THROTTLE_CACHE_URL", default=REDIS_URL),
+    "KEY_PREFIX": f"hwr:{Path(str(DATABASES['default'].get('NAME', ''))).name}:throttle",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
