@@ -175,6 +175,20 @@ HWR_ACTIVATION_TOLERANCE = env.float("HWR_ACTIVATION_TOLERANCE", default=0.01)
 HWR_TRAINING_SOFT_TIME_LIMIT = env.int("HWR_TRAINING_SOFT_TIME_LIMIT", default=4 * 3600)
 HWR_TRAINING_TIME_LIMIT = env.int("HWR_TRAINING_TIME_LIMIT", default=4 * 3600 + 600)
 
+# Webhooks (recognition/webhooks/): events POSTed to a job's or document's callback_url,
+# signed with the owner's secret. Callback URLs resolving to loopback, private or
+# link-local addresses are refused unless HWR_WEBHOOK_ALLOW_PRIVATE (tests, an intranet).
+HWR_WEBHOOK_ALLOW_PRIVATE = env.bool("HWR_WEBHOOK_ALLOW_PRIVATE", default=False)
+HWR_WEBHOOK_TIMEOUT = env.float("HWR_WEBHOOK_TIMEOUT", default=10.0)
+# Attempts in all; the waits between them double from HWR_WEBHOOK_RETRY_DELAY seconds up
+# to HWR_WEBHOOK_RETRY_DELAY_MAX (10 s, 20 s, 40 s ... by default).
+HWR_WEBHOOK_MAX_ATTEMPTS = env.int("HWR_WEBHOOK_MAX_ATTEMPTS", default=6)
+HWR_WEBHOOK_RETRY_DELAY = env.float("HWR_WEBHOOK_RETRY_DELAY", default=10.0)
+HWR_WEBHOOK_RETRY_DELAY_MAX = env.float("HWR_WEBHOOK_RETRY_DELAY_MAX", default=600.0)
+# The service's address as clients reach it, for the absolute URLs in webhook events
+# (e.g. https://hwr.example.org); without it events carry paths.
+HWR_PUBLIC_URL = env.str("HWR_PUBLIC_URL", default="")
+
 # Celery: Redis is the broker; job state lives in the database, so no result backend.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -20,6 +20,7 @@ from .errors import Refusal
 from .models import Glyph, Job, Line, ModelVersion, Page, Word
 from .pipeline import PageResult
 from .review.services import reapply_corrections
+from .webhooks import services as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,13 @@ def check_queue_room(user, needed: int = 1) -> None:
                         "Send more when some have finished.")
 
 
-def queue_job(page: Page, model_version: ModelVersion | None = None) -> Job:
+def queue_job(page: Page, model_version: ModelVersion | None = None, callback_url: str = "") -> Job:
     """Create a queued job; the task is sent only once the row is committed. A job
-    given a model version is read with it, any other with the version active when it runs."""
+    given a model version is read with it, any other with the version active when it
+    runs; a `callback_url` is told when it ends (webhooks/)."""
     job = Job.objects.create(page=page, model_version=model_version,
-                             model_version_name=model_version.name if model_version else "")
+                             model_version_name=model_version.name if model_version else "",
+                             callback_url=callback_url)
     transaction.on_commit(lambda: send_task(RECOGNIZE_PAGE, job.id))
     return job
 
@@ -160,13 +163,16 @@ def record_result(job_id: int, result: PageResult, overlay_png: bytes, model_ver
     # A page read again keeps its reviewers' corrections (see review/services.py).
     if reapply_corrections(job):
         job.refresh_from_db(fields=["text"])
+    webhooks.job_ended(job)
     return job
 
 
 def record_failure(job_id: int, message: str) -> None:
-    Job.objects.filter(pk=job_id).exclude(status=Job.Status.SUCCEEDED).update(
+    failed = Job.objects.filter(pk=job_id).exclude(status=Job.Status.SUCCEEDED).update(
         status=Job.Status.FAILED, error=message[:5000], finished=timezone.now()
     )
+    if failed:
+        webhooks.job_ended(Job.objects.select_related("page").get(pk=job_id))
 
 
 def _box(box) -> dict:

@@ -70,6 +70,8 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the uploaded file")
     page_count = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
+    callback_url = models.URLField(max_length=500, blank=True,
+                                   help_text="Told (webhooks/) when every page has been read.")
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -136,6 +138,7 @@ class Job(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    callback_url = models.URLField(max_length=500, blank=True, help_text="Told (webhooks/) when the job ends.")
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -377,3 +380,48 @@ class GroundTruthLine(models.Model):
     @property
     def bbox(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
+
+
+class WebhookSecret(models.Model):
+    """The key a user's webhook events are signed with (HMAC-SHA256 over the body)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_secret")
+    secret = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Webhook secret of {self.user}"
+
+
+class WebhookDelivery(models.Model):
+    """One event POSTed to a callback URL, with every attempt at it: when, the HTTP status
+    or the error, how long it took."""
+
+    class Event(models.TextChoices):
+        JOB_FINISHED = "job.finished"
+        DOCUMENT_FINISHED = "document.finished"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event = models.CharField(max_length=20, choices=Event.choices)
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="webhook_deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.JSONField(default=list, blank=True,
+                                help_text='[{"at": ISO time, "status_code": int | null, "error": str, "ms": int}]')
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} delivery {self.pk} ({self.status})"

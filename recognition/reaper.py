@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Job, ModelVersion, TaskReport
+from .webhooks import services as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def _fail_stale_jobs(now: datetime) -> list[int]:
         if stale.filter(pk=job_id).update(status=Job.Status.FAILED, error=message, finished=now):
             logger.warning("job %s was stale (running since before %s); marked failed", job_id, cutoff)
             failed.append(job_id)
+            webhooks.job_ended(Job.objects.select_related("page").get(pk=job_id))
     return failed
 
 

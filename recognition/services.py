@@ -20,11 +20,12 @@ FILENAME_MAX = Page._meta.get_field("original_filename").max_length
 
 def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str = "any", lexicon: str = "",
                 ground_truth: Transcription | None = None, ground_truth_name: str = "",
-                model_version: ModelVersion | None = None) -> Page:
+                model_version: ModelVersion | None = None, callback_url: str = "") -> Page:
     """Store an uploaded image and queue its first recognition job, keeping the page's
     transcription as ground truth when one comes with it. A PDF or multi-page TIFF
     becomes a Document of pages, each with its own job: its first page is returned.
-    `model_version` reads it instead of the active version."""
+    `model_version` reads it instead of the active version; `callback_url` is told when
+    the job (or, for a document, every page) has ended."""
     info = inspect_image(upload)
     try:
         parse_charset(charset)
@@ -35,7 +36,8 @@ def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str =
             raise UploadRejected("Ground truth describes one page: send it for each page of the document to "
                                  "POST /api/pages/<id>/ground-truth/.", 400)
         document = documents.create_document(owner=owner, upload=upload, info=info, layout=layout,
-                                             charset=charset, lexicon=lexicon, model_version=model_version)
+                                             charset=charset, lexicon=lexicon, model_version=model_version,
+                                             callback_url=callback_url)
         return document.pages.order_by("number").first()
     if ground_truth is not None:
         documents.fit_ground_truth(ground_truth, info.width, info.height)  # refuse before storing anything
@@ -45,7 +47,7 @@ def create_page(*, owner, upload, layout: str = Page.Layout.PAGE, charset: str =
             page = _store_page(owner, upload, info, layout, charset, lexicon)
             if ground_truth is not None:
                 documents.store_ground_truth(page, ground_truth, user=owner, filename=ground_truth_name)
-            queue_job(page, model_version)
+            queue_job(page, model_version, callback_url)
     except QueueUnavailable:
         # Nothing was queued, so keep nothing: the client sends the page again later.
         page.image.delete(save=False)

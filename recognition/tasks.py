@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from . import jobs, reaper, selectors, services, task_reports
 from .pipeline import UnreadableImage, decode_image, encode_png, load_bundle, recognize_image, render_overlay
 from .retraining import services as retraining
+from .webhooks import services as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,17 @@ def recognize_page(self, job_id: int) -> None:
     except Exception as exc:
         logger.exception("job %s failed", job_id)
         jobs.record_failure(job_id, f"Recognition failed: {type(exc).__name__}: {exc}")
+
+
+@shared_task(bind=True, name=webhooks.DELIVER_WEBHOOK, acks_late=True, max_retries=None,
+             soft_time_limit=settings.HWR_WEBHOOK_TIMEOUT + 20, time_limit=settings.HWR_WEBHOOK_TIMEOUT + 30)
+def deliver_webhook(self, delivery_id: int) -> None:
+    """POST one webhook event; while it may pass (network errors, timeouts, 5xx, 429),
+    retry with doubling waits, HWR_WEBHOOK_MAX_ATTEMPTS attempts in all."""
+    attempt = self.request.retries + 1
+    if webhooks.attempt_delivery(delivery_id, last_chance=attempt >= settings.HWR_WEBHOOK_MAX_ATTEMPTS):
+        delay = min(settings.HWR_WEBHOOK_RETRY_DELAY * 2 ** (attempt - 1), settings.HWR_WEBHOOK_RETRY_DELAY_MAX)
+        raise self.retry(countdown=delay)
 
 
 # Not reported: beat sends it every minute, and its rows would bury the others.

@@ -105,7 +105,8 @@ class DocumentViewSet(StrictQueryMixin, QueuesWorkMixin, mixins.ListModelMixin, 
         options = data.validated_data
         batch = batches.create_batch(owner=request.user, uploads=options["file"], layout=options["layout"],
                                      charset=options["charset"], lexicon=options.get("lexicon", ""),
-                                     model_version=options.get("model"))
+                                     model_version=options.get("model"),
+                                     callback_url=options.get("callback_url", ""))
         report = {"accepted": [vars(a) for a in batch.accepted], "rejected": [vars(r) for r in batch.rejected]}
         if batch.document is None:
             return Response({"detail": "No file of the batch could be read; nothing was stored.", **report},

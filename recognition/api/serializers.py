@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +11,7 @@ from rest_framework import serializers
 from .. import selectors
 from ..models import Job, Page
 from ..pipeline import CharsetError, parse_charset
+from ..webhooks.delivery import CallbackRefused, check_callback_url
 from .document_serializers import DocumentCreatedSerializer
 from .strict import StrictSerializer
 
@@ -34,7 +36,24 @@ class ModelChoiceMixin(serializers.Serializer):
             raise serializers.ValidationError(exc.message) from exc
 
 
-class PageUploadSerializer(ModelChoiceMixin, StrictSerializer):
+class CallbackMixin(serializers.Serializer):
+    """`callback_url`: where to POST a signed event when the work ends (webhooks/)."""
+
+    callback_url = serializers.URLField(
+        required=False, max_length=500,
+        help_text="http(s) URL to POST a signed JSON event to when the job ends (for a document: when every page "
+                  "has). Loopback, private and link-local addresses are refused. See the WebhookEvent schema.",
+    )
+
+    def validate_callback_url(self, value: str) -> str:
+        try:
+            check_callback_url(value, allow_private=settings.HWR_WEBHOOK_ALLOW_PRIVATE)
+        except CallbackRefused as exc:
+            raise serializers.ValidationError(exc.message) from exc
+        return value
+
+
+class PageUploadSerializer(CallbackMixin, ModelChoiceMixin, StrictSerializer):
     image = serializers.FileField(help_text="PNG, JPEG or TIFF scan; a PDF or a multi-page TIFF becomes a document "
                                             "with one page (and job) per page.")
     layout = serializers.ChoiceField(choices=Page.Layout.choices, default=Page.Layout.PAGE)

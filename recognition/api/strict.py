@@ -55,8 +55,9 @@ class StrictQueryMixin:
             raise UnknownInput("query parameter", unknown, sorted(known - ALWAYS_ALLOWED_QUERY))
 
     def known_query_params(self) -> set[str]:
-        known = set(ALWAYS_ALLOWED_QUERY) | set(self.action_query_params.get(self.action, ()))
-        if self.action == "list":
+        action = getattr(self, "action", None)  # a plain APIView has none
+        known = set(ALWAYS_ALLOWED_QUERY) | set(self.action_query_params.get(action, ()))
+        if action == "list":
             for backend_class in getattr(self, "filter_backends", ()):
                 backend = backend_class()
                 if hasattr(backend, "get_filterset_class"):  # django-filter

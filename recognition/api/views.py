@@ -55,7 +55,8 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
                                     lexicon=data.validated_data.get("lexicon", ""),
                                     ground_truth=transcription,
                                     ground_truth_name=getattr(ground_truth, "name", "") or "",
-                                    model_version=data.validated_data.get("model"))
+                                    model_version=data.validated_data.get("model"),
+                                    callback_url=data.validated_data.get("callback_url", ""))
         body = {"id": page.id, "job": JobLinkSerializer(selectors.latest_job(page)).data}
         if page.document_id:
             # A PDF or multi-page TIFF: `id` and `job` are its first page's, as for one image.

@@ -107,7 +107,7 @@ class _Planned:
 
 
 def create_batch(*, owner, uploads: list, layout: str, charset: str, lexicon: str,
-                 model_version: ModelVersion | None = None) -> BatchResult:
+                 model_version: ModelVersion | None = None, callback_url: str = "") -> BatchResult:
     """One document from several files, or from one ZIP of them; each page gets a job.
     Files that fail the checks a single upload gets are reported, the others kept. When
     none is usable no document is made. Images are stored before any row is written; on
@@ -144,7 +144,7 @@ def create_batch(*, owner, uploads: list, layout: str, charset: str, lexicon: st
             document = Document.objects.create(
                 owner=owner, original_filename=(archive_name or _batch_name(accepted))[:NAME_MAX],
                 content_type="application/zip" if archive_name else "multipart/form-data",
-                size=total_size, page_count=len(planned),
+                size=total_size, page_count=len(planned), callback_url=callback_url,
             )
             for number, item in enumerate(planned, start=1):
                 item.page.document = document

@@ -31,7 +31,7 @@ def is_multipage(info: ImageInfo) -> bool:
 
 
 def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str, lexicon: str,
-                    model_version: ModelVersion | None = None) -> Document:
+                    model_version: ModelVersion | None = None, callback_url: str = "") -> Document:
     """Split a PDF or multi-page TIFF into pages, each stored as a gray PNG with its own
     queued job, grouped in one document. Pages are rendered and stored before any row is
     written, so the database is held only for the short insert; on any failure nothing is
@@ -56,7 +56,7 @@ def create_document(*, owner, upload, info: ImageInfo, layout: str, charset: str
         with transaction.atomic():
             check_queue_room(owner, needed=len(pages))
             document = Document.objects.create(owner=owner, original_filename=name, content_type=info.content_type,
-                                               size=info.size, page_count=len(pages))
+                                               size=info.size, page_count=len(pages), callback_url=callback_url)
             for page in pages:
                 page.document = document
                 page.save()
