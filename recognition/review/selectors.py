@@ -48,8 +48,9 @@ def is_doubtful(confidence: float) -> bool:
 
 
 def review_data(job: Job) -> dict:
-    """Everything the review page draws: lines, words (with characters and their
-    alternatives), corrections, and the words in the order a reviewer should see them."""
+    """Everything the review page draws: lines (with their polygons, types and whether
+    they still need a look), words (with characters and their alternatives),
+    corrections, and the words in the order a reviewer should see them."""
     lines = list(Line.objects.filter(job=job).order_by("order"))
     words = list(Word.objects.filter(line__job=job).order_by("line__order", "order"))
     glyphs_by_word: dict[int, list[Glyph]] = {}
@@ -71,16 +72,26 @@ def review_data(job: Job) -> dict:
                           "doubtful": not word.not_text and not word.is_corrected and is_doubtful(word.confidence)})
     order = sorted((w for w in out_words if not w["not_text"]),
                    key=lambda w: (w["corrected"], w["confidence"]))
+    doubtful_lines = {w["line"] for w in out_words if w["doubtful"]}
+
+    def line_data(line: Line) -> dict:
+        # A line is doubtful until a person confirms it, when it or one of its words is.
+        doubtful = not line.is_corrected and (line.id in doubtful_lines or is_doubtful(line.confidence))
+        return {**region(line), **corrected(line), "order": line.order, "kind": line.kind, "polygon": line.polygon,
+                "baseline": line.baseline, "doubtful": doubtful,
+                "words": [w["id"] for w in out_words if w["line"] == line.id]}
+
     return {
         "job": job.id,
         "page": job.page_id,
+        "layout": job.page.layout,
         "width": job.page.width,
         "height": job.page.height,
         "model_version": job.model_version_name,
         "text": job.text,
         "threshold": settings.HWR_REVIEW_CONFIDENCE,
-        "lines": [{**region(line), "words": [w["id"] for w in out_words if w["line"] == line.id]}
-                  for line in lines],
+        "line_kinds": [{"value": value, "label": label} for value, label in Line.Kind.choices],
+        "lines": [line_data(line) for line in lines],
         "words": out_words,
         "review_order": [w["id"] for w in order],
     }

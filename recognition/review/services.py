@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from ..errors import Refusal
@@ -297,11 +297,21 @@ def lay_out_words(span: Box, words: list[str]) -> list[Box]:
     return boxes
 
 
+def _past_the_last(rows) -> int:
+    """An order above every row's: where a row is put out of the way."""
+    return (rows.aggregate(top=Max("order"))["top"] or 0) + 1
+
+
+def _move_out_of_the_way(rows) -> None:
+    """Shift the rows' orders above all of them, so they can be numbered again without
+    two rows sharing an order at any step (the database checks each row as it goes)."""
+    rows.update(order=F("order") + _past_the_last(rows))
+
+
 def _renumber_words(line: Line) -> None:
-    """Words in reading order from left to right, numbered from 0 again. Moved out of
-    the way first so (line, order) stays unique at every step."""
+    """Words in reading order from left to right, numbered from 0 again."""
     words = list(line.words.order_by("x", "order"))
-    line.words.update(order=F("order") + 1_000_000)
+    _move_out_of_the_way(line.words.all())
     for i, word in enumerate(words):
         word.order = i
     Word.objects.bulk_update(words, ["order"])
@@ -333,7 +343,7 @@ def _apply_line_text(line: Line, words: list[str], prov: _Provenance) -> None:
     if old:
         LabeledSample.objects.filter(superseded=False, word__in=old).update(superseded=True)
         Word.objects.filter(pk__in=[w.pk for w in old]).delete()
-    line.words.update(order=F("order") + 1_000_000)
+    _move_out_of_the_way(line.words.all())
     Word.objects.bulk_create([
         Word(line=line, order=i, **dict(zip("xywh", box.as_list())), text=text, confidence=1.0,
              corrected_by=prov.user, corrected_at=prov.when)
@@ -388,9 +398,8 @@ def _box_on_page(box, page) -> Box:
 
 
 def _renumber_lines(job_id: int, lines: list[Line]) -> None:
-    """Give `lines` (all of a job's lines, in their new reading order) orders 0, 1, ...
-    Moved out of the way first so (job, order) stays unique at every step."""
-    Line.objects.filter(job_id=job_id).update(order=F("order") + 1_000_000)
+    """Give `lines` (all of a job's lines, in their new reading order) orders 0, 1, ..."""
+    _move_out_of_the_way(Line.objects.filter(job_id=job_id))
     for i, line in enumerate(lines):
         line.order = i
     Line.objects.bulk_update(lines, ["order"])
@@ -405,9 +414,9 @@ def _reading_position(job_id: int, box: Box) -> int:
 
 def _insert_line(job: Job, box: Box, prov: _Provenance) -> Line:
     lines = list(Line.objects.filter(job=job).order_by("order"))
-    line = Line(job=job, order=len(lines) + 1_000_000, x=box.x, y=box.y, w=box.w, h=box.h, confidence=1.0,
-                polygon=[[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]],
-                corrected_by=prov.user, corrected_at=prov.when)
+    line = Line(job=job, order=_past_the_last(Line.objects.filter(job=job)), x=box.x, y=box.y, w=box.w, h=box.h,
+                confidence=1.0, corrected_by=prov.user, corrected_at=prov.when,
+                polygon=[[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
     line.save()
     lines.insert(_reading_position(job.pk, box), line)
     _renumber_lines(job.pk, lines)
@@ -508,11 +517,12 @@ def split_word(word: Word, texts: list[str], user, at: int | None = None) -> lis
     prov = _provenance(line.job, user)
     old_line_text = line.text
     _supersede(word=word)
-    right = Word(line=line, order=word.order + 1_000_000, x=at, y=word.y, w=x1 - at, h=word.h, text=right_text,
-                 confidence=1.0, original_text=word.text, corrected_by=prov.user, corrected_at=prov.when)
+    right = Word(line=line, order=_past_the_last(line.words.all()), x=at, y=word.y, w=x1 - at, h=word.h,
+                 text=right_text, confidence=1.0, original_text=word.text, corrected_by=prov.user,
+                 corrected_at=prov.when)
     right.save()
     glyphs = list(word.glyphs.order_by("order"))
-    word.glyphs.update(order=F("order") + 1_000_000)  # out of the way while they are numbered again
+    _move_out_of_the_way(word.glyphs.all())
     moving = [g for g in glyphs if g.x + g.w / 2 >= at]
     staying = [g for g in glyphs if g.x + g.w / 2 < at]
     for part, own, text in ((word, staying, left_text), (right, moving, right_text)):
@@ -555,7 +565,7 @@ def merge_words(first: Word, second: Word, user, text: str | None = None) -> Wor
     _supersede(word=first)
     _supersede(word=second)
     glyphs = list(first.glyphs.order_by("order")) + list(second.glyphs.order_by("order"))
-    second.glyphs.update(word=first, order=F("order") + 1_000_000)
+    second.glyphs.update(word=first, order=F("order") + _past_the_last(Glyph.objects.filter(word__in=[first, second])))
     for k, glyph in enumerate(glyphs):
         glyph.word, glyph.order = first, k
     Glyph.objects.bulk_update(glyphs, ["word", "order"])

@@ -1,6 +1,7 @@
 """The review web pages: one page's scan with its boxes and text for correcting, and
 the queue of pages that need review. Reads come from selectors; every change goes
-through the REST API (`/api/words/`, `/api/chars/`) from the page's script."""
+through the REST API (`/api/lines/`, `/api/words/`, `/api/chars/`) from the page's
+script, which also follows a job still running and reloads when it ends."""
 
 from __future__ import annotations
 
@@ -22,10 +23,15 @@ def _page_and_job(request: HttpRequest, page_id: int):
 @login_required
 def review_page(request: HttpRequest, page_id: int) -> HttpResponse:
     page, job = _page_and_job(request, page_id)
+    latest = selectors.latest_job(page)
+    # A job still to finish is followed from the page's script, which reloads when it ends.
+    pending = latest if latest is not None and not latest.is_done else None
     context = {
         "page": page,
         "job": job,
-        "latest": selectors.latest_job(page),
+        "latest": latest,
+        "pending": pending,
+        "pending_url": reverse("job-detail", args=[pending.id]) if pending else None,
         "data": review_selectors.review_data(job) if job else None,
         "image_url": reverse("page-image", args=[page.id]),
         "overlay_url": reverse("job-overlay", args=[job.id]) if job and job.overlay else None,

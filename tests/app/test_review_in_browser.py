@@ -1,52 +1,15 @@
-"""A reviewer in a real (headless Chromium) browser logs in, opens a page, corrects the
+"""A reviewer in a real (headless Chromium) browser logs in, opens a form, corrects the
 doubtful word with the keyboard, moves on with Tab, confirms with the mouse, and the
-database holds the corrections."""
-
-import shutil
-import time
-from pathlib import Path
+database holds the corrections. (Whole pages are reviewed line by line:
+test_letter_review_in_browser.py.)"""
 
 import pytest
 
 from recognition.models import LabeledSample, Word
+from tests.helpers.browser import BROWSER_MARKS, wait_until
 from tests.helpers.review_helpers import generated_page, read_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.needs_browser,
-    pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                       reason="needs Debian's chromium and chromium-driver (make test installs them)"),
-]
-
-
-@pytest.fixture
-def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-def wait_until(predicate, timeout=20.0, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -56,7 +19,8 @@ def page(django_user_model, font_glyphs, monkeypatch):
     # This test commits for real: the page's first job must not reach the broker.
     monkeypatch.setattr(recognize_page, "apply_async", lambda *a, **k: None)
     alice = django_user_model.objects.create_user("alice", password="alice-pass-123")
-    return read_page(alice, generated_page(font_glyphs), readings={"HELLO": "HELL0", "FORM": "F0RM"},
+    # A form of two short fields: reviewed word by word and character by character.
+    return read_page(alice, generated_page(font_glyphs), layout="word", readings={"HELLO": "HELL0", "FORM": "F0RM"},
                      confidences={"HELLO": 0.2, "FORM": 0.3, "42": 0.4})
 
 

@@ -51,11 +51,48 @@ def model_version() -> ModelVersion:
     return ModelVersion.objects.get_or_create(name="test-model", defaults={"path": "/nonexistent"})[0]
 
 
-def read_page(owner, generated, **kwargs) -> tuple[Page, Job]:
+def read_page(owner, generated, layout: str = Page.Layout.PAGE, **kwargs) -> tuple[Page, Job]:
     """Store the generated page for `owner` and record a reading of it as its job's result."""
     upload = SimpleUploadedFile("page.png", png_bytes(generated.image), content_type="image/png")
-    page = services.create_page(owner=owner, upload=upload)
+    page = services.create_page(owner=owner, upload=upload, layout=layout)
     return page, record(page.jobs.get(), generated, **kwargs)
+
+
+def letter_reading(transcription, readings: dict[int, str] | None = None,
+                   confidences: dict[int, float] | None = None, missing: tuple[int, ...] = ()) -> PageResult:
+    """A reading of a real letter made from its transcription, line by line: the line
+    `i` reads `readings[i]` (its true text otherwise) with confidence `confidences[i]`
+    (0.95 otherwise), and the lines in `missing` were not found; words are laid out
+    across the line as the letters say, without character boxes."""
+    from recognition.review.services import lay_out_words
+
+    readings, confidences = readings or {}, confidences or {}
+    lines = []
+    for i, line in enumerate(transcription.lines):
+        if i in missing:
+            continue
+        text = readings.get(i, line.text)
+        conf = confidences.get(i, 0.95)
+        tokens = text.split()
+        boxes = lay_out_words(Box(*line.bbox), tokens) if tokens else []
+        words = [WordResult(box, token, conf, []) for box, token in zip(boxes, tokens)]
+        lines.append(LineResult(Box(*line.bbox), words, polygon=[tuple(p) for p in line.polygon or []] or None,
+                                baseline=[tuple(p) for p in line.baseline or []] or None))
+    return PageResult(int(transcription.width), int(transcription.height), lines, "test-model")
+
+
+def read_letter(owner, image_path, xml_path, **kwargs) -> tuple[Page, Job]:
+    """Store a real letter's scan for `owner` and record a reading of it made from its
+    ALTO transcription (see letter_reading)."""
+    from recognition.documents.ground_truth import parse_transcription
+
+    upload = SimpleUploadedFile(image_path.name, image_path.read_bytes(), content_type="image/jpeg")
+    page = services.create_page(owner=owner, upload=upload)
+    transcription = parse_transcription(xml_path.read_bytes()).scaled_to(page.width, page.height)
+    job = page.jobs.get()
+    start_job(job.id)
+    return page, record_result(job.id, letter_reading(transcription, **kwargs), b"\x89PNG fake overlay",
+                               model_version())
 
 
 def record(job: Job, generated, **kwargs) -> Job:
