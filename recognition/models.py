@@ -295,6 +295,11 @@ class LabeledSample(models.Model):
         LINE_TYPE = "line_type", "Line type changed"
         READING_ORDER = "reading_order", "Reading order changed"
 
+    # Line samples whose `new_text` is the line's whole text. The other line samples
+    # record a drawn or deleted line, a line's type (`new_text` is the type) or its place
+    # in reading order (`new_text` is the place): they are not texts to learn from.
+    LINE_TEXT_SOURCES = (Source.LINE_EDIT, Source.WORD_SPLIT, Source.WORD_MERGE)
+
     kind = models.CharField(max_length=4, choices=Kind.choices)
     source = models.CharField(max_length=20, choices=Source.choices)
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="samples")

@@ -35,6 +35,16 @@ def samples_visible_to(user) -> QuerySet[LabeledSample]:
     return samples.select_related("created_by").order_by("-created", "-id")
 
 
+def corrected_line_samples() -> QuerySet[LabeledSample]:
+    """Lines whose whole text a person typed or confirmed (`line_edit`), latest label of
+    each: the line reader's training data from review. Split and merged words leave
+    `word_split`/`word_merge` line samples too, but their text holds the line's other
+    words as the reader read them, unconfirmed, so they are left out here."""
+    return (LabeledSample.objects.filter(superseded=False, kind=LabeledSample.Kind.LINE,
+                                         source=LabeledSample.Source.LINE_EDIT)
+            .exclude(new_text="").select_related("page").order_by("page_id", "id"))
+
+
 def model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("parent").order_by("-created", "-id")
 

@@ -275,8 +275,7 @@ def split_char(glyph: Glyph, texts: list[str], user, at: int | None = None) -> l
 
 
 # Line samples that carry the line's text: a later text edit of the line replaces them.
-LINE_TEXT_SOURCES = (LabeledSample.Source.LINE_EDIT, LabeledSample.Source.WORD_SPLIT,
-                     LabeledSample.Source.WORD_MERGE)
+LINE_TEXT_SOURCES = LabeledSample.LINE_TEXT_SOURCES
 
 
 def _lock_line(line_id: int) -> Line:

@@ -196,3 +196,15 @@ def test_a_new_reading_repeats_drawn_deleted_and_retyped_lines(page_and_job, ali
     assert list(again.lines.order_by("order").values_list("kind", flat=True)) == ["print", ""]
     assert again.lines.get(order=1).bbox == bbox
     assert LabeledSample.objects.filter(job=again).count() == 0
+
+
+def test_only_typed_line_texts_are_line_reader_training_data(page_and_job, alice_client):
+    from recognition.review.selectors import corrected_line_samples
+
+    _page, job = page_and_job
+    first, second = job.lines.order_by("order")
+    alice_client.patch(f"/api/lines/{first.id}/", {"text": "HELLO WORLD"}, format="json")
+    alice_client.patch(f"/api/lines/{first.id}/", {"kind": "typewritten"}, format="json")
+    alice_client.patch(f"/api/lines/{second.id}/", {"order": 0}, format="json")
+    alice_client.post(f"/api/words/{word_named(job, 'FORM').id}/split/", {"texts": ["FO", "RM"]}, format="json")
+    assert [(s.line_id, s.new_text) for s in corrected_line_samples()] == [(first.id, "HELLO WORLD")]
