@@ -131,3 +131,11 @@ def test_the_schema_describes_the_filters(alice_client):
     assert pages <= names["/api/pages/"]
     assert {"status", "document", "page_id", "model", "ordering"} <= names["/api/jobs/"]
     assert {"created_after", "ordering"} <= names["/api/documents/"]
+
+
+def test_odd_time_offsets_are_read_in_utc_and_impossible_times_are_a_400(alice_client):
+    # PostgreSQL refuses an offset of -19:43 itself; in UTC it is an ordinary time.
+    assert alice_client.get("/api/documents/", {"created_before": "0181-10-06T00:01:40-19:43"}).status_code == 200
+    for when in ["0001-01-01T00:00:00+05:00", "2026-13-01"]:
+        response = alice_client.get("/api/documents/", {"created_before": when})
+        assert response.status_code == 400 and "created_before" in response.json()
