@@ -134,6 +134,7 @@ def main(argv=None) -> int:
         "MEDIA_ROOT": str(workdir / "media"),
         "HWR_VAR_DIR": str(workdir),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",  # request rates are counted there too
         "HWR_RECOGNITION_QUEUE": queue,
         "HWR_UPLOAD_RATE": "1000000/min",
         "HWR_MAX_ACTIVE_JOBS_PER_USER": "1000000",
