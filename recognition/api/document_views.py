@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -34,7 +34,7 @@ from .serializers import (
     BatchUploadSerializer,
     DocumentReprocessSerializer,
 )
-from .strict import StrictQueryMixin
+from .strict import INPUT_ERROR, LIST_ERRORS, StrictQueryMixin
 from .throttles import QueuesWorkMixin
 
 FORMAT_PARAMETER = OpenApiParameter(
@@ -68,6 +68,7 @@ def export_response(request: Request, make) -> HttpResponse | Response:
     return response
 
 
+@extend_schema_view(list=extend_schema(responses={200: DocumentSerializer(many=True), **LIST_ERRORS}))
 class DocumentViewSet(StrictQueryMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     """Multi-page uploads: each page is a page with its own jobs (see POST /api/pages/)."""
@@ -114,7 +115,7 @@ class DocumentViewSet(StrictQueryMixin, QueuesWorkMixin, mixins.ListModelMixin, 
         return Response({**document_created(batch.document), **report}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DocumentReprocessSerializer,
-                   responses={202: DocumentJobsSerializer, 400: None, 429: None, 503: None})
+                   responses={202: DocumentJobsSerializer, 400: INPUT_ERROR, 429: None, 503: None})
     @action(detail=True, methods=["post"])
     def reprocess(self, request: Request, pk=None) -> Response:
         """Read every page again, with `model` if given; `layout` and `layouts` set the

@@ -3,6 +3,7 @@ names it, so a client never believes it chose or filtered something it did not."
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -26,6 +27,20 @@ class UnknownInput(APIException):
             "detail": f"Unknown {kind}{plural}: {names}. This endpoint reads: {reads}.",
             key: unknown,
         })
+
+
+class InputErrorSerializer(serializers.Serializer):
+    """A 400: `detail`, and the names of the fields or parameters the endpoint does not
+    read; a field that is there but wrong comes as {"<field>": ["<message>"]} instead."""
+
+    detail = serializers.CharField()
+    unknown_fields = serializers.ListField(child=serializers.CharField(), required=False)
+    unknown_parameters = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+INPUT_ERROR = OpenApiResponse(InputErrorSerializer, description=(
+    "Unknown fields or query parameters (named), or invalid values ({\"<field>\": [\"<message>\"]})"))
+LIST_ERRORS = {400: INPUT_ERROR}
 
 
 class StrictSerializer(serializers.Serializer):

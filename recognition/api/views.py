@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,10 +25,11 @@ from .serializers import (
     PageSerializer,
     PageUploadSerializer,
 )
-from .strict import StrictQueryMixin
+from .strict import INPUT_ERROR, LIST_ERRORS, StrictQueryMixin
 from .throttles import QueuesWorkMixin
 
 
+@extend_schema_view(list=extend_schema(responses={200: PageSerializer(many=True), **LIST_ERRORS}))
 class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = PageSerializer
@@ -43,7 +44,8 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
         return selectors.pages_visible_to(self.request.user)
 
     @extend_schema(request=PageUploadSerializer,
-                   responses={201: PageCreatedSerializer, 413: None, 415: None, 429: None, 503: None})
+                   responses={201: PageCreatedSerializer, 400: INPUT_ERROR, 413: None, 415: None, 429: None,
+                              503: None})
     def create(self, request: Request) -> Response:
         data = PageUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -63,7 +65,8 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
             body["document"] = document_created(page.document)
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PageReprocessSerializer, responses={202: JobLinkSerializer, 400: None, 429: None, 503: None})
+    @extend_schema(request=PageReprocessSerializer,
+                   responses={202: JobLinkSerializer, 400: INPUT_ERROR, 429: None, 503: None})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
     def reprocess(self, request: Request, pk=None) -> Response:
         page = self.get_object()
@@ -81,6 +84,7 @@ class PageViewSet(StrictQueryMixin, PageExportMixin, QueuesWorkMixin, mixins.Lis
         return FileResponse(page.image.open("rb"), content_type=page.content_type or "application/octet-stream")
 
 
+@extend_schema_view(list=extend_schema(responses={200: JobSerializer(many=True), **LIST_ERRORS}))
 class JobViewSet(StrictQueryMixin, QueuesWorkMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     queueing_actions = ("retry",)
