@@ -49,10 +49,13 @@ def job_ended(job: Job) -> None:
         _record(WebhookDelivery.Event.JOB_FINISHED, job.page.owner, job.callback_url, job_event(job), job=job)
     document_id = job.page.document_id
     if document_id:
-        document = Document.objects.filter(pk=document_id).exclude(callback_url="").first()
-        if document is not None and _all_pages_done(document):
-            _record(WebhookDelivery.Event.DOCUMENT_FINISHED, document.owner, document.callback_url,
-                    document_event(document), document=document)
+        with transaction.atomic():
+            # Locked, so two pages ending at once in two workers are counted one after
+            # the other: the second sees the first's job ended, and the event goes once.
+            document = Document.objects.select_for_update().filter(pk=document_id).exclude(callback_url="").first()
+            if document is not None and _all_pages_done(document):
+                _record(WebhookDelivery.Event.DOCUMENT_FINISHED, document.owner, document.callback_url,
+                        document_event(document), document=document)
 
 
 def job_event(job: Job) -> dict:

@@ -224,3 +224,48 @@ def test_a_job_failed_as_stale_is_announced_too(alice_client, upload, allow_loop
         reaper.reap()
     assert len(sent) == 1
     assert WebhookDelivery.objects.get(pk=sent[0]).payload["status"] == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pages_ending_at_once_announce_their_document_once(alice, alice_client, allow_loopback, sent,
+                                                               monkeypatch):
+    """Two workers record the last two pages at the same moment: each waits (up to 2 s)
+    for the other before it counts the pages, as an unlucky schedule would have it."""
+    import threading
+
+    from django.db import connection
+
+    files = [SimpleUploadedFile("a.png", gray_png()), SimpleUploadedFile("b.png", gray_png())]
+    body = alice_client.post("/api/documents/", {"file": files, "callback_url": "http://127.0.0.1:9/"},
+                             format="multipart").json()
+    jobs = list(Job.objects.filter(page__document_id=body["id"]).order_by("page__number"))
+    barrier = threading.Barrier(2, timeout=2)
+    counted = webhooks._all_pages_done
+
+    def unlucky(document):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return counted(document)
+
+    monkeypatch.setattr(webhooks, "_all_pages_done", unlucky)
+    errors = []
+
+    def worker(job):
+        try:
+            finish(job, "AB")
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    events = WebhookDelivery.objects.filter(document_id=body["id"])
+    assert [e.event for e in events] == ["document.finished"] and len(sent) == 1
+    assert events[0].payload["status"] == "succeeded"
