@@ -4,17 +4,24 @@ stored as a LabeledSample with its provenance; re-running a page re-applies them
 
 from __future__ import annotations
 
+import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from .. import selectors
 from ..errors import Refusal
-from ..models import Glyph, Job, LabeledSample, Line, Word
-from ..pipeline import Box
+from ..models import Glyph, Job, LabeledSample, Line, Page, Word
+from ..pipeline import Box, UnreadableImage, decode_image
+from .alignment import choose_cuts, fit_words, ink_columns
+
+logger = logging.getLogger(__name__)
 
 # A correction is re-applied to the box of a new reading that overlaps it this much;
 # a merge or a split only where the new reading already cut the ink the same way.
@@ -307,6 +314,32 @@ def _move_out_of_the_way(rows) -> None:
     rows.update(order=F("order") + _past_the_last(rows))
 
 
+PageInk = Callable[[], np.ndarray | None]
+
+
+def page_ink(page_id: int) -> PageInk:
+    """The page's grayscale pixels, read once when first asked for (None when the image
+    cannot be read: words are then laid out by their letters alone)."""
+    cache: dict[str, np.ndarray | None] = {}
+
+    def gray() -> np.ndarray | None:
+        if "gray" not in cache:
+            try:
+                cache["gray"] = decode_image(selectors.read_page_bytes(Page.objects.get(pk=page_id)))
+            except (UnreadableImage, OSError) as exc:
+                logger.warning("page %s: image unreadable for word alignment: %s", page_id, exc)
+                cache["gray"] = None
+        return cache["gray"]
+
+    return gray
+
+
+def _word_boxes(span: Box, words: list[str], ink: PageInk | None) -> list[Box]:
+    """Boxes for `words` across `span`: cut at the gaps of the ink where it can be read,
+    by the letters otherwise."""
+    return (fit_words(ink(), span, words) if ink is not None else None) or lay_out_words(span, words)
+
+
 def _renumber_words(line: Line) -> None:
     """Words in reading order from left to right, numbered from 0 again."""
     words = list(line.words.order_by("x", "order"))
@@ -316,12 +349,13 @@ def _renumber_words(line: Line) -> None:
     Word.objects.bulk_update(words, ["order"])
 
 
-def _apply_line_text(line: Line, words: list[str], prov: _Provenance) -> None:
+def _apply_line_text(line: Line, words: list[str], prov: _Provenance, ink: PageInk | None = None) -> None:
     """Make a line's words spell `words`. When the count of words is unchanged each
     word keeps its box (the reader's cut) and, where the letters still match them, its
-    characters; otherwise the old words go and new ones are laid out across the span
-    they covered, without character boxes (a guessed box must not become a character
-    sample). Samples of a word whose text changed are superseded by the line's."""
+    characters; otherwise the old words go and new ones are cut from the span they
+    covered at the gaps of its ink (by the letters where the ink cannot tell), without
+    character boxes (a guessed box must not become a character sample). Samples of a
+    word whose text changed are superseded by the line's."""
     old = list(line.words.filter(not_text=False).order_by("order"))
     if len(old) == len(words):
         for word, text in zip(old, words):
@@ -346,7 +380,7 @@ def _apply_line_text(line: Line, words: list[str], prov: _Provenance) -> None:
     Word.objects.bulk_create([
         Word(line=line, order=i, **dict(zip("xywh", box.as_list())), text=text, confidence=1.0,
              corrected_by=prov.user, corrected_at=prov.when)
-        for i, (box, text) in enumerate(zip(lay_out_words(span, words), words))
+        for i, (box, text) in enumerate(zip(_word_boxes(span, words, ink), words))
     ])
     _renumber_words(line)
 
@@ -362,7 +396,7 @@ def correct_line(line: Line, text: str, user) -> Line:
     _supersede(line=line, kind=LabeledSample.Kind.LINE, source__in=LINE_TEXT_SOURCES)
     prov.sample(kind=LabeledSample.Kind.LINE, source=LabeledSample.Source.LINE_EDIT, box=line.bbox,
                 old=line.text, new=text, line=line, polygon=line.polygon).save()
-    _apply_line_text(line, text.split(" "), prov)
+    _apply_line_text(line, text.split(" "), prov, page_ink(line.job.page_id))
     _mark_corrected(line, text, prov)
     line.not_text = False
     line.save()
@@ -436,7 +470,7 @@ def add_line(job: Job, box, user, text: str = "") -> Line:
     _line_sample(prov, line, LabeledSample.Source.LINE_ADDED, "", "")
     if text:
         _line_sample(prov, line, LabeledSample.Source.LINE_EDIT, "", text)
-        _apply_line_text(line, text.split(" "), prov)
+        _apply_line_text(line, text.split(" "), prov, page_ink(job.page_id))
         line.text = text
         line.save()
     refresh_texts(line)
@@ -492,16 +526,20 @@ def move_line(line: Line, order: int, user) -> Line:
     return line
 
 
-def _ordered_text_words(line: Line) -> list[Word]:
-    return list(line.words.filter(not_text=False).order_by("order"))
+def _split_column(box: Box, texts: list[str], ink: PageInk) -> int:
+    gray = ink()
+    columns = ink_columns(gray, box) if gray is not None else None
+    cuts = choose_cuts(columns, texts) if columns is not None else None
+    return box.x + cuts[0] if cuts else lay_out_words(box, texts)[1].x
 
 
 @transaction.atomic
 def split_word(word: Word, texts: list[str], user, at: int | None = None) -> list[Word]:
-    """Cut a word box that holds two words at page column `at` (by default where the
-    letters say, in proportion); each part takes its text. Characters whose middle falls
-    on a part go with it while they still spell it. The line's new text becomes a
-    `word_split` line sample; the word's own samples are superseded."""
+    """Cut a word box that holds two words at page column `at` (by default at the gap
+    of its ink nearest where the letters say, or there when the ink shows none); each
+    part takes its text. Characters whose middle falls on a part go with it while they
+    still spell it. The line's new text becomes a `word_split` line sample; the word's
+    own samples are superseded."""
     if len(texts) != 2:
         raise CorrectionError("A split needs two texts, one for each part.")
     left_text, right_text = (_clean_word_text(t) for t in texts)
@@ -509,7 +547,7 @@ def split_word(word: Word, texts: list[str], user, at: int | None = None) -> lis
     line = _lock_line(word.line_id)
     x0, x1 = word.x, word.x + word.w
     if at is None:
-        at = lay_out_words(Box(*word.bbox), [left_text, right_text])[1].x
+        at = _split_column(Box(*word.bbox), [left_text, right_text], page_ink(line.job.page_id))
     at = int(at)
     if not x0 < at < x1:
         raise CorrectionError("The cut must fall inside the word's box.")
@@ -684,6 +722,7 @@ def _reapply_line_samples(job: Job, samples: list[LabeledSample]) -> int:
     deleted one deleted again, a line's type and text set again. Reading order is not
     carried over: the new reading's lines may not be the same lines."""
     lines = list(Line.objects.filter(job=job))
+    ink = page_ink(job.page_id)
     applied = 0
     for sample in samples:
         box = Box(*sample.bbox)
@@ -706,7 +745,7 @@ def _reapply_line_samples(job: Job, samples: list[LabeledSample]) -> int:
             line.kind = sample.new_text
             line.save(update_fields=["kind"])
         elif sample.source in LINE_TEXT_SOURCES and sample.new_text:
-            _apply_line_text(line, sample.new_text.split(), prov)
+            _apply_line_text(line, sample.new_text.split(), prov, ink)
             _mark_corrected(line, sample.new_text, prov)
             line.save()
             refresh_texts(line)

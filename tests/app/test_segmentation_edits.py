@@ -4,11 +4,10 @@ type and its place in reading order. Each edit is a line sample with provenance,
 page's text follows at once, and a new reading of the page repeats the edits."""
 
 import pytest
-from django.db.models import F
 
 from recognition import services
 from recognition.models import LabeledSample, Line, Word
-from tests.helpers.review_helpers import generated_page, read_page, record, word_named
+from tests.helpers.review_helpers import generated_page, merged_into_one_word, read_page, record, word_named
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +24,6 @@ def page_and_job(alice, generated):
 
 def texts(line: Line) -> list[str]:
     return list(line.words.order_by("order").values_list("text", flat=True))
-
-
-def merged_into_one_word(job) -> Word:
-    """The first line as one word "HELLOWORLD", as a reader that missed the gap reads it."""
-    hello, world = word_named(job, "HELLO"), word_named(job, "WORLD")
-    world.glyphs.update(word=hello, order=F("order") + hello.glyphs.count())
-    right = world.x + world.w
-    world.delete()
-    Word.objects.filter(pk=hello.pk).update(text="HELLOWORLD", w=right - hello.x)
-    Line.objects.filter(pk=hello.line_id).update(text="HELLOWORLD")
-    return Word.objects.get(pk=hello.pk)
 
 
 def test_splitting_a_word_makes_two_words_and_a_line_sample(page_and_job, alice, alice_client):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 
 from recognition import services
 from recognition.jobs import record_result, start_job
-from recognition.models import Job, ModelVersion, Page
+from recognition.models import Job, Line, ModelVersion, Page, Word
 from recognition.pipeline import Box, PageResult
 from recognition.pipeline.types import CharResult, LineResult, WordResult
 from tests.conftest import png_bytes
@@ -58,12 +59,14 @@ def read_page(owner, generated, layout: str = Page.Layout.PAGE, **kwargs) -> tup
     return page, record(page.jobs.get(), generated, **kwargs)
 
 
-def letter_reading(transcription, readings: dict[int, str] | None = None,
+def letter_reading(transcription, gray=None, readings: dict[int, str] | None = None,
                    confidences: dict[int, float] | None = None, missing: tuple[int, ...] = ()) -> PageResult:
     """A reading of a real letter made from its transcription, line by line: the line
     `i` reads `readings[i]` (its true text otherwise) with confidence `confidences[i]`
-    (0.95 otherwise), and the lines in `missing` were not found; words are laid out
-    across the line as the letters say, without character boxes."""
+    (0.95 otherwise), and the lines in `missing` were not found; words are cut at the
+    gaps of the line's ink in `gray` (by the letters without it), without character
+    boxes."""
+    from recognition.review.alignment import fit_words
     from recognition.review.services import lay_out_words
 
     readings, confidences = readings or {}, confidences or {}
@@ -74,7 +77,7 @@ def letter_reading(transcription, readings: dict[int, str] | None = None,
         text = readings.get(i, line.text)
         conf = confidences.get(i, 0.95)
         tokens = text.split()
-        boxes = lay_out_words(Box(*line.bbox), tokens) if tokens else []
+        boxes = (fit_words(gray, Box(*line.bbox), tokens) or lay_out_words(Box(*line.bbox), tokens)) if tokens else []
         words = [WordResult(box, token, conf, []) for box, token in zip(boxes, tokens)]
         lines.append(LineResult(Box(*line.bbox), words, polygon=[tuple(p) for p in line.polygon or []] or None,
                                 baseline=[tuple(p) for p in line.baseline or []] or None))
@@ -85,14 +88,15 @@ def read_letter(owner, image_path, xml_path, **kwargs) -> tuple[Page, Job]:
     """Store a real letter's scan for `owner` and record a reading of it made from its
     ALTO transcription (see letter_reading)."""
     from recognition.documents.ground_truth import parse_transcription
+    from recognition.pipeline import decode_image
 
     upload = SimpleUploadedFile(image_path.name, image_path.read_bytes(), content_type="image/jpeg")
     page = services.create_page(owner=owner, upload=upload)
     transcription = parse_transcription(xml_path.read_bytes()).scaled_to(page.width, page.height)
     job = page.jobs.get()
     start_job(job.id)
-    return page, record_result(job.id, letter_reading(transcription, **kwargs), b"\x89PNG fake overlay",
-                               model_version())
+    reading = letter_reading(transcription, decode_image(image_path.read_bytes()), **kwargs)
+    return page, record_result(job.id, reading, b"\x89PNG fake overlay", model_version())
 
 
 def record(job: Job, generated, **kwargs) -> Job:
@@ -102,3 +106,14 @@ def record(job: Job, generated, **kwargs) -> Job:
 
 def word_named(job: Job, text: str):
     return job.lines.get(words__text=text).words.get(text=text)
+
+
+def merged_into_one_word(job) -> Word:
+    """The first line as one word "HELLOWORLD", as a reader that missed the gap reads it."""
+    hello, world = word_named(job, "HELLO"), word_named(job, "WORLD")
+    world.glyphs.update(word=hello, order=F("order") + hello.glyphs.count())
+    right = world.x + world.w
+    world.delete()
+    Word.objects.filter(pk=hello.pk).update(text="HELLOWORLD", w=right - hello.x)
+    Line.objects.filter(pk=hello.line_id).update(text="HELLOWORLD")
+    return Word.objects.get(pk=hello.pk)
