@@ -111,3 +111,29 @@ def test_a_batch_takes_a_model_and_refuses_unknown_fields(alice_client, other_ve
     response = alice_client.post("/api/documents/", {"file": files, "image": files[0]}, format="multipart")
     assert response.status_code == 400 and response.json()["unknown_fields"] == ["image"]
     assert alice_client.post("/api/documents/", {}, format="multipart").status_code == 400
+
+
+@pytest.mark.parametrize("as_zip", [False, True], ids=["parts", "zip"])
+def test_the_bad_upload_corpus_as_one_batch_gets_each_files_own_answer(alice_client, settings, as_zip):
+    """Every file of tests/helpers/bad_files.py in one batch: each refused one is named with
+    the status a single upload of it gets, each accepted one becomes pages with jobs."""
+    from tests.helpers.bad_files import ACCEPTED, REFUSED
+
+    settings.HWR_MAX_ACTIVE_JOBS_PER_USER = 1000
+    refused = [case for case in REFUSED if not case.settings]
+    cases = refused + ACCEPTED
+    named = {f"{case.id}-{case.filename}": case for case in cases}
+    if as_zip:
+        data = {"file": part("corpus.zip", zip_of({name: case.make() for name, case in named.items()}))}
+    else:
+        data = {"file": [part(name, case.make()) for name, case in named.items()]}
+    response = alice_client.post("/api/documents/", data, format="multipart")
+    assert response.status_code == 201, response.content[:500]
+    body = response.json()
+    assert {r["name"]: r["status"] for r in body["rejected"]} == {
+        name: case.status for name, case in named.items() if case in refused}
+    assert sorted(a["name"] for a in body["accepted"]) == sorted(
+        name for name, case in named.items() if case in ACCEPTED)
+    pages = sum(len(a["pages"]) for a in body["accepted"])
+    assert pages == len(ACCEPTED) + 1  # the multi-page TIFF has two
+    assert Job.objects.filter(page__document_id=body["id"]).count() == pages
