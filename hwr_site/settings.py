@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "recognition.models.Job.Status",
         "ModelVersionStatusEnum": "recognition.models.ModelVersion.Status",
+        "LineKindEnum": "recognition.models.Line.Kind",
+        "SampleKindEnum": "recognition.models.LabeledSample.Kind",
     },
 }
 

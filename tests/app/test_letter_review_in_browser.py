@@ -199,3 +199,26 @@ def test_a_page_being_read_refreshes_itself_when_its_job_ends(live_server, brows
     assert not browser.find_elements(By.ID, "live")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#lines li.line-row")) == 2
     assert script_errors(browser) == []
+
+
+def test_a_page_read_again_does_not_reload_over_a_line_being_typed(live_server, browser, alice, quiet_queue,
+                                                                     font_glyphs):
+    from selenium.webdriver.common.by import By
+
+    from recognition import services
+    from tests.helpers.review_helpers import read_page, record
+
+    generated = generated_page(font_glyphs)
+    page, job = read_page(alice, generated)
+    again = services.reprocess_page(page)
+    log_in(browser, f"{live_server.url}/review/pages/{page.id}/")
+    first = job.lines.get(order=0)
+    wait_until(lambda: browser.find_elements(By.ID, f"line-text-{first.id}"), what="the lines")
+    assert "Being read again" in browser.find_element(By.ID, "live").text
+    typing = browser.find_element(By.ID, f"line-text-{first.id}")
+    typing.send_keys(" TYPED")
+    record(again, generated)
+    wait_until(lambda: "Reload to see it" in browser.find_element(By.ID, "live").text, what="the offer to reload")
+    assert browser.find_element(By.ID, f"line-text-{first.id}").get_attribute("value").endswith(" TYPED")
+    screenshot(browser, "live-2-read-again-while-typing")
+    assert script_errors(browser) == []

@@ -1,4 +1,4 @@
-"""Every URL that names a page, job, word, character, sample or overlay answers another
+"""Every URL that names a page, job, line, word, character, sample or overlay answers another
 user with 404, for every method it accepts, and changes nothing; the owner and staff
 get through. Uploaded files are reachable only through those views: nothing serves
 MEDIA_ROOT at a guessable address.
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 OBJECT_IDS = {
     "page": lambda d: d["page"].id,
     "job": lambda d: d["job"].id,
+    "line": lambda d: d["word"].line_id,
     "word": lambda d: d["word"].id,
     "char": lambda d: d["char"].id,
     "sample": lambda d: d["sample"],

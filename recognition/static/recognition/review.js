@@ -20,7 +20,16 @@
           el("live-progress").value = job.progress || 0;
           el("live-percent").textContent = `${job.progress || 0}%`;
           if (job.status === "succeeded" || job.status === "failed") {
-            window.location.reload();
+            if (!hasUnsavedEdits()) {
+              window.location.reload();
+              return;
+            }
+            // Reloading now would lose what the reviewer is typing: offer it instead.
+            live.replaceChildren("The new reading has ended (", job.status, "). ");
+            const link = document.createElement("a");
+            link.href = window.location.href;
+            link.textContent = "Reload to see it";
+            live.append(link, " once your change is saved.");
             return;
           }
         } else {
@@ -32,6 +41,17 @@
       window.setTimeout(follow, delay);
     };
     window.setTimeout(follow, 1000);
+  }
+
+  // A line or word typed into and not saved yet.
+  function hasUnsavedEdits() {
+    if (!el("review")) return false;
+    const lineChanged = Array.from(document.querySelectorAll("input.line-text")).some((input) => {
+      const line = lineById(Number(input.id.replace("line-text-", "")));
+      return line && input.value.trim() !== line.text;
+    });
+    const word = selected && wordById(selected);
+    return lineChanged || Boolean(word && el("word-text").value.trim() !== word.text);
   }
 
   const root = el("review");
@@ -300,8 +320,9 @@
     const list = el("lines");
     if (!list) return;
     list.replaceChildren();
-    const left = data.lines.filter((l) => l.doubtful).length;
-    el("lines-left").textContent = left ? `${left} doubtful of ${data.lines.length}` : `all ${data.lines.length} confirmed`;
+    const doubtful = data.lines.filter((l) => l.doubtful).length;
+    const confirmed = data.lines.filter((l) => l.corrected).length;
+    el("lines-left").textContent = `${data.lines.length} lines: ${doubtful} doubtful, ${confirmed} confirmed`;
     for (const line of data.lines) {
       const li = document.createElement("li");
       li.id = `line-row-${line.id}`;
