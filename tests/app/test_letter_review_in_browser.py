@@ -222,3 +222,26 @@ def test_a_page_read_again_does_not_reload_over_a_line_being_typed(live_server, 
     assert browser.find_element(By.ID, f"line-text-{first.id}").get_attribute("value").endswith(" TYPED")
     screenshot(browser, "live-2-read-again-while-typing")
     assert script_errors(browser) == []
+
+
+def test_a_reviewer_reorders_and_deletes_lines_with_the_mouse(live_server, browser, alice, quiet_queue,
+                                                              font_glyphs):
+    from selenium.webdriver.common.by import By
+
+    from tests.helpers.review_helpers import read_page
+
+    page, job = read_page(alice, generated_page(font_glyphs))
+    first, second = job.lines.order_by("order")
+    log_in(browser, f"{live_server.url}/review/pages/{page.id}/")
+    wait_until(lambda: browser.find_elements(By.ID, f"line-row-{second.id}"), what="the lines")
+    browser.find_element(By.CSS_SELECTOR, f"#line-row-{second.id} button[title^='Earlier']").click()
+    wait_until(lambda: Line.objects.get(pk=second.pk).order == 0, what="the line moved up")
+    wait_until(lambda: browser.find_element(By.ID, "text").text.startswith("FORM 42"), what="the text reordered")
+    browser.find_element(By.ID, f"line-delete-{first.id}").click()
+    browser.switch_to.alert.accept()
+    wait_until(lambda: not Line.objects.filter(pk=first.pk).exists(), what="the line deleted")
+    wait_until(lambda: not browser.find_elements(By.ID, f"line-row-{first.id}"), what="its row gone")
+    job.refresh_from_db()
+    assert job.text == "FORM 42"
+    assert sorted(LabeledSample.objects.values_list("source", flat=True)) == ["line_deleted", "reading_order"]
+    assert script_errors(browser) == []
