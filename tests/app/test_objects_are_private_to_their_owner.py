@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from recognition import services
 from recognition.documents.services import import_ground_truth
 from recognition.jobs import record_failure
-from recognition.models import Glyph, Job, Page, Word
+from recognition.models import Glyph, Job, Page, WebhookDelivery, Word
 from tests.conftest import token_client
 from tests.helpers.bad_files import multipage_tiff
 from tests.helpers.review_helpers import generated_page, read_page
@@ -37,6 +37,7 @@ OBJECT_IDS = {
     "review-page": lambda d: d["page"].id,
     "review-page-data": lambda d: d["page"].id,
     "document": lambda d: d["document"].id,
+    "webhook": lambda d: d["delivery"].id,
 }
 # Objects that belong to no user: model versions are shared (changing them is for staff).
 NOT_OWNED = {"model"}
@@ -84,7 +85,11 @@ def alice_data(alice, alice_client, font_glyphs):
     truth = f'<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page WIDTH="{page.width}" ' \
             f'HEIGHT="{page.height}"><TextLine HPOS="1" VPOS="1" WIDTH="9" HEIGHT="9"/></Page></Layout></alto>'
     import_ground_truth(page, SimpleUploadedFile("t.xml", truth.encode()), user=alice)
-    return {"page": page, "job": job, "word": word, "char": char, "sample": sample, "document": document}
+    # A webhook event sent about the job.
+    delivery = WebhookDelivery.objects.create(owner=alice, event="job.finished", url="http://93.184.216.34/",
+                                              payload={"event": "job.finished"}, job=job)
+    return {"page": page, "job": job, "word": word, "char": char, "sample": sample, "document": document,
+            "delivery": delivery}
 
 
 def url_for(name, groups, data):
