@@ -9,6 +9,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from .. import selectors
@@ -91,6 +92,9 @@ class DocumentFilter(CreatedFilterSet):
         fields = []
 
 
+SEARCH_MAX = 500
+
+
 class PageTextSearch(BaseFilterBackend):
     """?search=: pages whose recognised or corrected text matches (PostgreSQL full-text
     search where the database is PostgreSQL, every word as a substring on SQLite)."""
@@ -99,6 +103,10 @@ class PageTextSearch(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         query = request.query_params.get(self.param, "").strip()
+        if "\x00" in query:  # PostgreSQL text cannot hold it (a 500 schemathesis found)
+            raise ValidationError({self.param: ["Null characters are not allowed."]})
+        if len(query) > SEARCH_MAX:
+            raise ValidationError({self.param: [f"Search for at most {SEARCH_MAX} characters."]})
         return selectors.pages_matching(queryset, query) if query else queryset
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

@@ -139,3 +139,9 @@ def test_odd_time_offsets_are_read_in_utc_and_impossible_times_are_a_400(alice_c
     for when in ["0001-01-01T00:00:00+05:00", "2026-13-01"]:
         response = alice_client.get("/api/documents/", {"created_before": when})
         assert response.status_code == 400 and "created_before" in response.json()
+
+
+def test_a_search_with_a_null_character_or_too_long_is_a_400(alice_client, pages):
+    for query in ["bran\x00ner", "x" * 501]:
+        response = alice_client.get("/api/pages/", {"search": query})
+        assert response.status_code == 400 and "search" in response.json()
