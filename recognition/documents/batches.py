@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 NAME_MAX = Page._meta.get_field("original_filename").max_length
+ZIP_EXPANSION_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def expand_zip(upload) -> tuple[list[ContentFile], list[Rejected]]:
     are refused by name. Sizes are checked from the directory before anything is read,
     and reads are capped, so a ZIP bomb costs nothing."""
     limit = settings.HWR_MAX_UPLOAD_BYTES
+    # What a ZIP may expand to in all, held in memory while its files are checked.
+    budget, expanded = limit * ZIP_EXPANSION_FACTOR, 0
     files: list[ContentFile] = []
     rejected: list[Rejected] = []
     try:
@@ -77,6 +80,10 @@ def expand_zip(upload) -> tuple[list[ContentFile], list[Rejected]]:
             if entry.file_size > limit:
                 rejected.append(Rejected(name, 413, f"The file is {entry.file_size} bytes; the limit is {limit}."))
                 continue
+            if expanded + entry.file_size > budget:
+                rejected.append(Rejected(name, 413, f"The ZIP expands to more than {budget} bytes; send the rest "
+                                                    "in another batch."))
+                continue
             try:
                 with archive.open(entry) as fh:
                     data = fh.read(limit + 1)
@@ -86,6 +93,7 @@ def expand_zip(upload) -> tuple[list[ContentFile], list[Rejected]]:
             if len(data) > limit:
                 rejected.append(Rejected(name, 413, f"The file is over the limit of {limit} bytes."))
                 continue
+            expanded += len(data)
             if data.startswith(ZIP_SIGNATURE):
                 rejected.append(Rejected(name, 415, "A ZIP inside a ZIP is not read; put the images in one ZIP."))
                 continue

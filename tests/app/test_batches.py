@@ -137,3 +137,15 @@ def test_the_bad_upload_corpus_as_one_batch_gets_each_files_own_answer(alice_cli
     pages = sum(len(a["pages"]) for a in body["accepted"])
     assert pages == len(ACCEPTED) + 1  # the multi-page TIFF has two
     assert Job.objects.filter(page__document_id=body["id"]).count() == pages
+
+
+def test_a_zip_that_expands_past_its_budget_keeps_what_fits(alice_client, settings):
+    """A ZIP may expand to 4 times the upload limit; its other files are refused by name."""
+    settings.HWR_MAX_UPLOAD_BYTES = 40_000
+    png = gray_png(160, 320)
+    big = png + b"\0" * (38_000 - len(png))  # trailing bytes after IEND: still a valid PNG
+    archive = zip_of({f"{i}.png": big for i in range(6)})
+    body = alice_client.post("/api/documents/", {"file": part("many.zip", archive)}, format="multipart").json()
+    assert [a["name"] for a in body["accepted"]] == ["0.png", "1.png", "2.png", "3.png"]
+    assert [(r["name"], r["status"]) for r in body["rejected"]] == [("4.png", 413), ("5.png", 413)]
+    assert "expands to more than 160000 bytes" in body["rejected"][0]["detail"]
