@@ -10,25 +10,37 @@ import numpy as np
 
 from ..pipeline import Box
 
-# Columns are read in the middle band of the line, where the letters' bodies are:
-# ascenders and descenders of the lines above and below reach into the top and bottom.
-BAND = (0.2, 0.85)
+# Ink that touches the span's top or bottom edge and is shorter than this share of its
+# height is a descender or ascender of the line above or below reaching in, not a letter.
+INTRUDER_HEIGHT = 0.35
+# Specks smaller than this square (a share of the span's height on a side) are dust or
+# bleed-through, which would break a gap between words in two; a full stop is larger.
+SPECK_SIDE = 0.08
 # How much a gap's distance from where the letters put a cut costs, against its width.
 DISTANCE_WEIGHT = 0.35
 
 
 def ink_columns(gray: np.ndarray, span: Box) -> np.ndarray | None:
-    """Which columns of `span` hold ink (dark on light), read in the line's middle band;
-    None when the span holds no contrast to tell ink from paper."""
+    """Which columns of `span` hold ink (dark on light), leaving out short strokes that
+    reach in from the lines above and below; None when the span holds no contrast to
+    tell ink from paper. The whole height is read: a middle band would see the hollow
+    of an O as a gap between words."""
     h, w = gray.shape[:2]
     x0, x1 = max(0, span.x), min(w, span.right)
-    y0 = max(0, span.y + int(span.h * BAND[0]))
-    y1 = min(h, span.y + max(int(span.h * BAND[1]), 1))
+    y0, y1 = max(0, span.y), min(h, span.bottom)
     crop = gray[y0:y1, x0:x1]
     if crop.size == 0 or int(crop.max()) - int(crop.min()) < 40:
         return None
     _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    return ink.sum(axis=0) > max(1, int(0.02 * ink.shape[0]))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    rows = ink.shape[0]
+    for label in range(1, count):
+        top, height = stats[label, cv2.CC_STAT_TOP], stats[label, cv2.CC_STAT_HEIGHT]
+        at_edge = top == 0 or top + height == rows
+        speck = stats[label, cv2.CC_STAT_AREA] < (SPECK_SIDE * rows) ** 2
+        if speck or (at_edge and height < INTRUDER_HEIGHT * rows):
+            ink[labels == label] = 0
+    return ink.sum(axis=0) > 0
 
 
 def _gaps(columns: np.ndarray) -> list[tuple[int, int]]:

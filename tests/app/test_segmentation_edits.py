@@ -48,14 +48,26 @@ def test_splitting_a_word_makes_two_words_and_a_line_sample(page_and_job, alice,
     assert not LabeledSample.objects.filter(kind="word").exists()
 
 
-def test_a_split_without_a_column_cuts_by_the_letters_and_drops_characters_that_do_not_fit(page_and_job,
-                                                                                          alice_client):
+def test_a_split_without_a_column_cuts_between_character_boxes(page_and_job, alice_client):
     _page, job = page_and_job
     word = word_named(job, "WORLD")
-    body = alice_client.post(f"/api/words/{word.id}/split/", {"texts": ["WO", "RLDS"]}, format="json").json()
-    assert [w["text"] for w in body["words"]] == ["HELLO", "WO", "RLDS"]
+    glyph_boxes = [g.bbox for g in word.glyphs.all()]
+    body = alice_client.post(f"/api/words/{word.id}/split/", {"texts": ["WO", "RLD"]}, format="json").json()
+    assert [w["text"] for w in body["words"]] == ["HELLO", "WO", "RLD"]
+    left, right = body["words"][1]["bbox"], body["words"][2]["bbox"]
+    at = right[0]
+    assert left[0] == word.x and left[0] + left[2] == at and at + right[2] == word.x + word.w
+    assert all(x + w <= at or x >= at for x, _y, w, _h in glyph_boxes)  # through no character
+
+
+def test_characters_follow_the_part_they_fall_on_while_they_spell_it(page_and_job, alice_client):
+    _page, job = page_and_job
+    word = word_named(job, "WORLD")
+    o, r = word.glyphs.get(order=1), word.glyphs.get(order=2)
+    at = (o.x + o.w + r.x) // 2
+    body = alice_client.post(f"/api/words/{word.id}/split/", {"texts": ["WO", "RLDS"], "at": at},
+                             format="json").json()
     wo, rlds = body["words"][1], body["words"][2]
-    assert wo["bbox"][0] == word.x and wo["bbox"][0] + wo["bbox"][2] == rlds["bbox"][0]
     assert [c["text"] for c in wo["chars"]] == ["W", "O"]
     assert rlds["chars"] == []  # three character boxes cannot spell four letters
 

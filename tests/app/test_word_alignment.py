@@ -65,3 +65,13 @@ def test_a_split_without_a_column_cuts_at_the_gap_in_the_ink(merged_page, alice_
     hello, world = Line.objects.get(pk=word.line_id).words.order_by("order")
     assert true_hello.box.right <= world.x <= true_world.box.x
     assert "".join(world.glyphs.order_by("order").values_list("text", flat=True)) == "WORLD"
+
+
+def test_the_hollow_of_a_letter_is_not_a_gap_and_strokes_from_other_lines_are_left_out():
+    gray = np.full((60, 120), 230, dtype=np.uint8)
+    gray[10:50, 10:14] = gray[10:50, 30:34] = 0  # an O: two sides ...
+    gray[10:14, 10:34] = gray[46:50, 10:34] = 0  # ... a top and a bottom
+    gray[10:50, 60:64] = 0  # an I, after the gap between the two words
+    gray[0:12, 40:44] = 0  # the tail of a letter of the line above, over the gap
+    columns_read = fit_words(gray, Box(0, 0, 120, 60), ["O", "I"])
+    assert [(b.x, b.right) for b in columns_read] == [(10, 34), (60, 64)]
