@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Glyph, LabeledSample, Line, ModelVersion, Word
+from .strict import StrictSerializer
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -25,7 +26,7 @@ LINE_TEXT_MAX = Line._meta.get_field("text").max_length
 WORD_TEXT_MAX = Word._meta.get_field("text").max_length
 
 
-class LineCorrectionSerializer(serializers.Serializer):
+class LineCorrectionSerializer(StrictSerializer):
     """One change of a line at a time, each stored as its own line sample."""
 
     text = serializers.CharField(required=False, allow_blank=False, max_length=LINE_TEXT_MAX, trim_whitespace=False,
@@ -40,7 +41,7 @@ class LineCorrectionSerializer(serializers.Serializer):
         return attrs
 
 
-class NewLineSerializer(serializers.Serializer):
+class NewLineSerializer(StrictSerializer):
     job = serializers.IntegerField(help_text="id of the finished job whose reading gets the line")
     bbox = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4,
                                  help_text="[x, y, w, h] in page pixels")
@@ -48,13 +49,13 @@ class NewLineSerializer(serializers.Serializer):
                                  help_text="the line's text, when already known")
 
 
-class WordSplitSerializer(serializers.Serializer):
+class WordSplitSerializer(StrictSerializer):
     texts = serializers.ListField(child=serializers.CharField(max_length=WORD_TEXT_MAX), min_length=2, max_length=2,
                                   help_text="texts of the left and the right part")
     at = serializers.IntegerField(required=False, help_text="page column of the cut (default: by the letters)")
 
 
-class WordMergeSerializer(serializers.Serializer):
+class WordMergeSerializer(StrictSerializer):
     other = serializers.IntegerField(help_text="id of the neighbouring word of the same line")
     text = serializers.CharField(required=False, max_length=WORD_TEXT_MAX,
                                  help_text="text of the merged word (default: the two texts joined)")

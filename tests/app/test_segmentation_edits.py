@@ -208,3 +208,18 @@ def test_only_typed_line_texts_are_line_reader_training_data(page_and_job, alice
     alice_client.patch(f"/api/lines/{second.id}/", {"order": 0}, format="json")
     alice_client.post(f"/api/words/{word_named(job, 'FORM').id}/split/", {"texts": ["FO", "RM"]}, format="json")
     assert [(s.line_id, s.new_text) for s in corrected_line_samples()] == [(first.id, "HELLO WORLD")]
+
+
+@pytest.mark.parametrize("url, payload", [
+    ("/api/lines/{line}/", {"text": "HELLO", "txet": "typo"}),
+    ("/api/words/{word}/split/", {"texts": ["WO", "RLD"], "column": 40}),
+])
+def test_a_field_the_edit_does_not_read_is_refused_by_name(page_and_job, alice_client, url, payload):
+    _page, job = page_and_job
+    word = word_named(job, "WORLD")
+    url = url.format(line=word.line_id, word=word.id)
+    method = alice_client.patch if url.startswith("/api/lines/") else alice_client.post
+    response = method(url, payload, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["unknown_fields"]) <= {"txet", "column"} and response.json()["unknown_fields"]
+    assert not LabeledSample.objects.exists()
