@@ -232,6 +232,7 @@ def test_two_pages_ending_at_once_announce_their_document_once(alice, alice_clie
     """Two workers record the last two pages at the same moment: each waits (up to 2 s)
     for the other before it counts the pages, as an unlucky schedule would have it."""
     import threading
+    from contextlib import suppress
 
     from django.db import connection
 
@@ -243,10 +244,8 @@ def test_two_pages_ending_at_once_announce_their_document_once(alice, alice_clie
     counted = webhooks._all_pages_done
 
     def unlucky(document):
-        try:
+        with suppress(threading.BrokenBarrierError):
             barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
         return counted(document)
 
     monkeypatch.setattr(webhooks, "_all_pages_done", unlucky)
