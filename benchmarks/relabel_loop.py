@@ -114,6 +114,35 @@ def review(page, truth: str, user) -> dict:
     return done
 
 
+def retrain(base, user, train_args: str) -> tuple:
+    """One retraining run from the stored corrections, as a training worker runs it
+    (`manage.py train --from-feedback --here` in its own process); the new version is
+    activated by hand when the rule did not activate it, to measure it anyway. Returns
+    (version, activated automatically, seconds)."""
+    from recognition.models import ModelVersion
+    from recognition.retraining import services as retraining
+
+    print("retraining from the corrections ...", flush=True)
+    command = [sys.executable, "manage.py", "train", "--from-feedback", "--here", *train_args.split()]
+    started = time.time()
+    subprocess.run(command, cwd=REPO, env=os.environ.copy(), check=True)
+    seconds = time.time() - started
+    run = ModelVersion.objects.exclude(pk=base.pk).get()
+    if run.status != ModelVersion.Status.READY:
+        raise SystemExit(f"the training run failed: {run.error}")
+    auto_activated = run.is_active
+    if not run.is_active:
+        retraining.activate_by_hand(run, user)
+    return run, auto_activated, seconds
+
+
+def run_figures(run, auto_activated: bool, train_seconds: float, started: float) -> dict:
+    """What a loop's report says about its retraining run."""
+    return {"training_data": run.data, "training_options": run.options, "activated_automatically": auto_activated,
+            "activation_note": run.activation_note, "train_seconds": round(train_seconds),
+            "total_seconds": round(time.time() - started)}
+
+
 def main(argv=None) -> dict:
     from training.paths import NAMES_DEV_DIR
 
@@ -134,8 +163,7 @@ def main(argv=None) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from recognition import services
-    from recognition.models import LabeledSample, ModelVersion
-    from recognition.retraining import services as retraining
+    from recognition.models import LabeledSample
     from training.evaluate_words import read_labels
 
     truth = read_labels(args.labels)
@@ -174,17 +202,7 @@ def main(argv=None) -> dict:
         "holdout_chars": samples.filter(kind="char", holdout=True).count(),
     }
 
-    print("retraining from the corrections ...", flush=True)
-    command = [sys.executable, "manage.py", "train", "--from-feedback", "--here", *args.train_args.split()]
-    trained = time.time()
-    subprocess.run(command, cwd=REPO, env=os.environ.copy(), check=True)
-    train_seconds = time.time() - trained
-    run = ModelVersion.objects.exclude(pk=base.pk).get()
-    if run.status != ModelVersion.Status.READY:
-        raise SystemExit(f"the training run failed: {run.error}")
-    auto_activated = run.is_active
-    if not run.is_active:  # measure it anyway, as staff activating it by hand would
-        retraining.activate_by_hand(run, user)
+    run, auto_activated, train_seconds = retrain(base, user, args.train_args)
 
     print(f"reading the {len(unseen)} unseen images again with {run.name} ...", flush=True)
     for name in unseen:
@@ -212,12 +230,7 @@ def main(argv=None) -> dict:
         "emnist_heldout_36_after": metrics["emnist"]["test_accuracy_36_folded"],
         "feedback_holdout_before": metrics["parent_feedback_holdout"],
         "feedback_holdout_after": metrics["feedback_holdout"],
-        "training_data": run.data,
-        "training_options": run.options,
-        "activated_automatically": auto_activated,
-        "activation_note": run.activation_note,
-        "train_seconds": round(train_seconds),
-        "total_seconds": round(time.time() - started),
+        **run_figures(run, auto_activated, train_seconds, started),
     }
     (args.out / "relabel.json").write_text(json.dumps(figures, indent=1))
     print_summary(figures)

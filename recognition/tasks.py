@@ -107,13 +107,14 @@ def train_from_feedback(self, version_id: int) -> None:
     try:
         feedback, holdout, counts = samples.feedback_sets()
         words, word_holdout, word_counts = samples.word_feedback_sets()
+        lines, line_holdout, line_counts = samples.line_feedback_sets()
         meta = finetune(
             Path(version.parent.path), Path(version.path), version.name, feedback, holdout,
             Path(settings.HWR_DATA_DIR) / "emnist" / "emnist-byclass.npz", FinetuneConfig(**version.options),
             progress=task_reports.training_progress(self.request.id, version_id),
-            words=words, word_holdout=word_holdout,
+            words=words, word_holdout=word_holdout, lines=lines, line_holdout=line_holdout,
         )
-        retraining.finish_training(version_id, meta, {**counts, **word_counts})
+        retraining.finish_training(version_id, meta, {**counts, **word_counts, **line_counts})
     except SoftTimeLimitExceeded:
         logger.warning("training run %s hit its time limit", version_id)
         retraining.fail_training(version_id, "The training run took longer than its time limit.")

@@ -30,6 +30,9 @@ class Checkpoints:
     def save(self, model, optimizer, state: dict) -> None:
         model.save_weights(self.work / "last.weights.h5")
         np.savez(self.work / "optimizer.npz", *[v.numpy() for v in optimizer.variables])
+        self.write_state(state)
+
+    def write_state(self, state: dict) -> None:
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(self.state_path)

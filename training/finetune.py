@@ -1,7 +1,9 @@
 """A new model version from reviewers' corrections: the parent's glyph classifier
 learns the corrected crops (`glyph_classifier.fit` from the parent, on corrections mixed
 with a slice of EMNIST), its field reader the corrected words (`field_reader.fit`, via
-training/finetune_reader.py), and its line reader goes along unchanged. Each new network
+training/finetune_reader.py), and its line reader the corrected lines
+(`line_reader.finetune_line_reader`, mixed with lines/ train lines). A network with no
+corrections to learn from goes to the new version unchanged. Each new network
 is measured against its parent on held-out data; the app decides on activation
 (recognition/retraining/policy.py). Writes the version's folder like training/train.py
 does (model.keras, meta.json, history.json) plus curves.png and the confusion matrices.
@@ -26,10 +28,14 @@ import numpy as np
 from recognition.pipeline import bundle
 
 from . import glyph_classifier
-from .feedback import Feedback, WordFeedback
+from .feedback import Feedback, LineFeedback, WordFeedback
 from .finetune_reader import ReaderFinetuneConfig, finetune_reader
 from .glyph_classifier import GlyphConfig, GlyphData, read_as_recognition
-from .paths import EMNIST_PATH
+from .line_reader import LINES_DIR, LineFinetuneConfig, finetune_line_reader
+from .paths import EMNIST_PATH, REPO_ROOT
+
+# lines/ train strips, cut once and kept for the next fine-tuning run.
+LINE_CACHE = REPO_ROOT / "var" / "cache" / "line-reader-train.npz"
 
 Progress = Callable[[dict], None]
 
@@ -54,6 +60,13 @@ class FinetuneConfig:
     reader_writer_fields: int = 4000
     reader_validation_fields: int = 1000
     reader_learning_rate: float = 5e-4
+    # The line reader, when there are corrected lines (0 steps: copied unchanged).
+    line_steps: int = 400
+    line_feedback_share: float = 0.5
+    line_learning_rate: float = 2e-4
+    # Mix lines/ train lines into the line reader's batches (when the data is there), so
+    # it keeps the hands it knew; off only for tests that train on a few lines.
+    line_replay: bool = True
 
 
 # Where a fine-tuned classifier's learning rate ends its cosine decay, as a share of the start.
@@ -71,6 +84,8 @@ def finetune(
     progress: Progress | None = None,
     words: WordFeedback | None = None,
     word_holdout: WordFeedback | None = None,
+    lines: LineFeedback | None = None,
+    line_holdout: LineFeedback | None = None,
 ) -> dict:
     """Train `version` from the model in `base_dir` and write it to `out_dir`; returns meta.
     When the base has a sequence reader, it learns from the word corrections `words`."""
@@ -80,6 +95,30 @@ def finetune(
     base_dir, out_dir = Path(base_dir), Path(out_dir)
     info = bundle.read_model_info(base_dir)
 
+    if len(feedback) + len(holdout) + len(words or []) + len(word_holdout or []) == 0:
+        # Only line corrections: the form-field networks go to the new version as they were.
+        meta = carry_form_networks(base_dir, out_dir, version, info.version, started)
+    else:
+        meta = _retrain_form_networks(base_dir, out_dir, version, info, feedback, holdout, emnist_path, config,
+                                      report, words, word_holdout, started)
+    line_meta, line_retrained = update_line_reader(base_dir, out_dir, version, lines, line_holdout, config, report)
+    if line_retrained:
+        meta["metrics"]["line_reader"] = line_meta["metrics"]
+        meta["data"]["line_reader"] = line_meta["data"]
+    elif line_meta is not None:
+        meta["data"]["line_reader"] = {"carried_from": line_meta["version"]}
+    carried = bundle.carry_network(base_dir, out_dir, bundle.LINE_FINDER_DIR)
+    if carried is not None:
+        meta["data"]["line_finder"] = {"carried_from": carried["version"]}
+    bundle.write_meta(out_dir, meta)
+    return meta
+
+
+def _retrain_form_networks(base_dir: Path, out_dir: Path, version: str, info, feedback: Feedback,
+                           holdout: Feedback, emnist_path: Path, config: FinetuneConfig, report: Progress,
+                           words: WordFeedback | None, word_holdout: WordFeedback | None, started: float) -> dict:
+    """The glyph classifier fine-tuned on the character corrections and the field reader
+    on the word corrections; their meta (the version's own meta.json) and figures."""
     report({"stage": "preparing data"})
     data = glyph_classifier.correction_data(
         info.classes, feedback, holdout, emnist_path, base_samples=config.base_samples,
@@ -98,16 +137,47 @@ def finetune(
     if reader_meta is not None:
         metrics["reader"] = reader_meta["metrics"]
         data_counts["reader"] = reader_meta["data"]
-    # Corrections of form fields teach the glyph classifier and the field reader; the
-    # line finder and line reader go to the new version as they were.
-    for key, network_dir in (("line_finder", bundle.LINE_FINDER_DIR), ("line_reader", bundle.LINE_READER_DIR)):
-        carried = bundle.carry_network(base_dir, out_dir, network_dir)
-        if carried is not None:
-            data_counts[key] = {"carried_from": carried["version"]}
     meta = glyph_classifier.version_meta(version, fitted, data_counts, started, recipe=asdict(config))
     glyph_classifier.save(out_dir, fitted, meta)
     save_figures(out_dir, data, fitted.figures)
     return meta
+
+
+def carry_form_networks(base_dir: Path, out_dir: Path, version: str, parent: str, started: float) -> dict:
+    """The parent's glyph classifier and field reader copied unchanged (no character or
+    word corrections to learn from); the new version's meta says so."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (bundle.WEIGHTS, "history.json"):
+        if (base_dir / name).exists():
+            shutil.copy2(base_dir / name, out_dir / name)
+    base = bundle.read_meta(base_dir)
+    data_counts: dict = {"parent": parent, "glyph_classifier": {"carried_from": parent}}
+    reader = bundle.carry_network(base_dir, out_dir, bundle.FIELD_READER_DIR)
+    if reader is not None:
+        data_counts["reader"] = {"carried_from": reader["version"]}
+    return {"version": version, "classes": base["classes"], "input_size": base["input_size"], "parent": parent,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "data": data_counts,
+            "metrics": {"glyph_classifier": "carried", "parent_metrics": base.get("metrics", {})},
+            "parameters": base.get("parameters"), "train_seconds": round(time.time() - started, 1)}
+
+
+def update_line_reader(base_dir: Path, out_dir: Path, version: str, lines: LineFeedback | None,
+                       holdout: LineFeedback | None, config: FinetuneConfig,
+                       report: Progress) -> tuple[dict | None, bool]:
+    """The new version's line reader and whether it was retrained: fine-tuned on the
+    corrected lines, or the parent's copied unchanged when there are none (or
+    `line_steps` is 0). (None, False) when the base has no line reader."""
+    source = Path(base_dir) / bundle.LINE_READER_DIR
+    if not bundle.has_network(source):
+        return None, False
+    if not lines or config.line_steps <= 0:
+        return bundle.carry_network(base_dir, out_dir, bundle.LINE_READER_DIR), False
+    line_config = LineFinetuneConfig(steps=config.line_steps, feedback_share=config.line_feedback_share,
+                                     learning_rate=config.line_learning_rate, seed=config.seed)
+    meta = finetune_line_reader(source, Path(out_dir) / bundle.LINE_READER_DIR, f"{version}-line-reader", lines,
+                                holdout or LineFeedback.empty(), line_config, report, replay_cache=LINE_CACHE,
+                                lines_dir=LINES_DIR if config.line_replay else None)
+    return meta, True
 
 
 def update_reader(base_dir: Path, out_dir: Path, version: str, words: WordFeedback | None,

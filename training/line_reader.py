@@ -75,6 +75,9 @@ class Config:
     seed: int = 5
     # The learning rate halves every epoch from this one on (1-based).
     decay_from: int = 9
+    # An exported line reader to go on from when the work folder is empty (its epochs
+    # and history carry over; the optimizer starts afresh, with a new warm-up).
+    start_from: Path | None = None
 
 
 def clean_text(text: str) -> str:
@@ -300,6 +303,22 @@ def greedy_reader(predict):
 
 
 # ---------------------------------------------------------------- training
+def ctc_train_step(model, optimizer):
+    """One optimizer step on a batch's mean CTC loss (batch_arrays' output) -> the loss."""
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def train_step(x, y, frames, lengths):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss = tf.reduce_mean(tf.nn.ctc_loss(y, logits, lengths, frames, logits_time_major=False, blank_index=0))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    return train_step
+
+
 def learning_rate(config: Config, epoch: int, step: int) -> float:
     """Warm-up over the first 300 steps, then constant until `decay_from`, then halved
     every epoch. `epoch` counts from 0."""
@@ -322,17 +341,12 @@ def fit(work: Path, config: Config, log=print) -> dict:
     optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=5.0)
     ckpt = Checkpoints(work, {"epoch": 0, "batch": 0, "step": 0, "best_cer": None, "history": []})
     resumed = ckpt.restore(model, optimizer)
+    if not resumed and config.start_from is not None:
+        _seed_from_export(model, config.start_from, ckpt)
     state = ckpt.state()
     log(f"{'resumed at' if resumed else 'starting'} epoch {state['epoch']} batch {state['batch']}")
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x, y, frames, lengths):
-        with tf.GradientTape() as tape:
-            logits = model(x, training=True)
-            loss = tf.reduce_mean(tf.nn.ctc_loss(y, logits, lengths, frames, logits_time_major=False, blank_index=0))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
+    train_step = ctc_train_step(model, optimizer)
 
     @tf.function(reduce_retracing=True)
     def predict(x):
@@ -373,6 +387,24 @@ def fit(work: Path, config: Config, log=print) -> dict:
     return state
 
 
+def _seed_from_export(model, model_dir: Path, ckpt: Checkpoints) -> None:
+    """Start a work folder from an exported line reader: its weights as both the last
+    and the best checkpoint, its epochs and history as the progress so far."""
+    import keras
+
+    from recognition.pipeline import bundle
+
+    meta = bundle.read_meta(model_dir)
+    shipped = keras.models.load_model(model_dir / bundle.WEIGHTS, compile=False)
+    model.set_weights(shipped.get_weights())
+    model.save_weights(ckpt.work / "best.weights.h5")
+    history = list(meta.get("history", []))
+    state = dict(ckpt.initial, epoch=len(history), history=history, best_epoch=meta.get("best_epoch"),
+                 best_cer=(meta.get("val_cer") or {}).get("all"), started_from=str(model_dir),
+                 steps_per_epoch=meta.get("steps_per_epoch"))
+    ckpt.write_state(state)
+
+
 def export(work: Path, out: Path, version: str, decay_from: int = Config.decay_from) -> None:
     """The best checkpoint -> a line-reader folder of a model bundle."""
     from recognition.pipeline import bundle
@@ -393,9 +425,106 @@ def export(work: Path, out: Path, version: str, decay_from: int = Config.decay_f
         "synthetic_per_epoch": Config.synthetic_per_epoch,
         "steps_per_epoch": state.get("steps_per_epoch"),
         "decay_from": decay_from,
-        "command": (f"python -m training.line_reader --epochs {len(state['history'])} --decay-from {decay_from}\n"
-                    f"python -m training.line_reader --export {out} --version {version}"),
+        "started_from": state.get("started_from"),
+        "command": (f"python -m training.line_reader --epochs {len(state['history'])} --decay-from {decay_from}"
+                    + (f" --start-from {state['started_from']}" if state.get("started_from") else "")
+                    + f"\npython -m training.line_reader --export {out} --version {version}"),
     })
+
+
+# ---------------------------------------------------------------- from corrections
+@dataclass
+class LineFinetuneConfig:
+    steps: int = 400
+    batch_size: int = 16
+    # Share of each batch drawn from the corrections; the rest are lines/ train lines,
+    # so the reader keeps the hands it knew (lines/ val is measured against the parent).
+    feedback_share: float = 0.5
+    learning_rate: float = 2e-4
+    seed: int = 13
+
+
+def finetune_line_reader(source: Path, target: Path, version: str, feedback, holdout,
+                         config: LineFinetuneConfig | None = None, progress=None,
+                         replay_cache: Path | None = None, lines_dir: Path | None = LINES_DIR) -> dict:
+    """A line reader fine-tuned from `source` on corrected lines (`feedback`, a
+    training.feedback.LineFeedback) mixed with lines/ train lines when the data is
+    there (`lines_dir`; None: corrections only); measured against its parent on the
+    held-out corrections and on lines/ val. Writes `target` (a line-reader folder) and
+    returns its meta."""
+    import keras
+    import tensorflow as tf
+
+    from recognition.pipeline import bundle
+
+    config = config or LineFinetuneConfig()
+    report = progress or (lambda _p: None)
+    started = time.time()
+    parent = bundle.read_meta(source)
+    model = build_line_reader(len(ALPHABET))
+    model.set_weights(keras.models.load_model(Path(source) / bundle.WEIGHTS, compile=False).get_weights())
+    rng = np.random.default_rng(config.seed)
+    keras.utils.set_random_seed(config.seed)
+    fed = [LineSample(s, clean_text(t), "feedback") for s, t in zip(feedback.strips, feedback.texts, strict=True)]
+    fed = [s for s in fed if s.text]
+    held = [LineSample(s, clean_text(t), "feedback") for s, t in zip(holdout.strips, holdout.texts, strict=True)]
+    held = [s for s in held if s.text]
+    have_lines = lines_dir is not None and (lines_dir / "lines.tsv").exists()
+    replay, val = [], []
+    if have_lines:
+        replay = load_real_lines("train", lines_dir, cache=replay_cache)
+        val = load_real_lines("val", lines_dir, cache=replay_cache.with_name("val-lines.npz") if replay_cache else None)
+
+    @tf.function(reduce_retracing=True)
+    def predict(x):
+        return model(x, training=False)
+
+    def measure() -> dict:
+        read = greedy_reader(predict)
+        return {"feedback_holdout": evaluate(read, held)["all"] if held else None,
+                "lines_val": evaluate(read, val) if val else None}
+
+    report({"stage": "measuring the parent line reader"})
+    before = measure()
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=5.0)
+
+    train_step = ctc_train_step(model, optimizer)
+
+    losses = []
+    steps = config.steps if fed else 0
+    n_fed = max(1, round(config.batch_size * config.feedback_share)) if replay else config.batch_size
+    for step in range(steps):
+        # Warm-up, then a cosine decay to a tenth: a few hundred steps on a few hundred lines.
+        warm = min(1.0, (step + 1) / 50)
+        optimizer.learning_rate.assign(
+            config.learning_rate * warm * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / max(1, steps)))))
+        batch = [fed[i] for i in rng.integers(0, len(fed), n_fed)]
+        if replay:
+            batch += [replay[i] for i in rng.integers(0, len(replay), config.batch_size - n_fed)]
+        loss = float(train_step(*batch_arrays(batch, rng)))
+        if np.isfinite(loss):
+            losses.append(loss)
+        if (step + 1) % 25 == 0:
+            report({"stage": "fine-tuning the line reader", "step": step + 1, "steps": steps,
+                    "loss": round(float(np.mean(losses[-25:])), 3) if losses else None})
+    report({"stage": "measuring the new line reader"})
+    after = measure() if steps else before
+    metrics = {"feedback_holdout_cer": after["feedback_holdout"],
+               "parent_feedback_holdout_cer": before["feedback_holdout"],
+               "lines_val_cer": after["lines_val"], "parent_lines_val_cer": before["lines_val"]}
+    meta = {
+        "version": version, "kind": bundle.LINE_READER, "alphabet": ALPHABET, "strip_height": STRIP_HEIGHT,
+        "downsample": DOWNSAMPLE, "parent": parent.get("version"),
+        "val_cer": (after["lines_val"] or parent.get("val_cer")),
+        "history": parent.get("history", []), "parameters": int(model.count_params()),
+        "metrics": metrics,
+        "data": {"feedback_lines": len(fed), "feedback_holdout_lines": len(held), "replay_lines": len(replay)},
+        "finetune": {**{k: getattr(config, k) for k in ("steps", "batch_size", "feedback_share", "learning_rate",
+                                                         "seed")},
+                     "steps_run": steps, "seconds": round(time.time() - started)},
+    }
+    bundle.save_network(target, model, meta)
+    return meta
 
 
 def evaluate_bundle(model_dir: Path, work: Path | None = None) -> dict:
@@ -418,6 +547,8 @@ def main(argv=None) -> None:
     p.add_argument("--synthetic", type=int, default=Config.synthetic_per_epoch, help="rendered lines per epoch")
     p.add_argument("--decay-from", type=int, default=Config.decay_from,
                    help="halve the learning rate every epoch from this one (1-based) on")
+    p.add_argument("--start-from", type=Path, default=None,
+                   help="an exported line reader to go on from when --work holds no checkpoint")
     p.add_argument("--export", type=Path, default=None, help="write the best checkpoint here and stop")
     p.add_argument("--version", default="lines-1-reader")
     p.add_argument("--evaluate", type=Path, default=None, help="print this model version's CER on lines/ val")
@@ -429,7 +560,7 @@ def main(argv=None) -> None:
         export(args.work, args.export, args.version, args.decay_from)
         return
     config = Config(batch_size=args.batch_size, synthetic_per_epoch=args.synthetic, epochs=args.epochs,
-                    decay_from=args.decay_from)
+                    decay_from=args.decay_from, start_from=args.start_from)
     fit(args.work, config, log=lambda m: print(m, flush=True))
 
 

@@ -1,6 +1,7 @@
 """Labelled samples -> training arrays: each page is prepared once and the crops of all
-its samples are cut as recognition cut them (recognition/pipeline/crops.py): glyphs of
-character samples for the classifier, strips of word samples for the sequence reader."""
+its samples are cut as recognition cut them (recognition/pipeline/crops.py and read.py):
+glyphs of character samples for the classifier, strips of word samples for the field
+reader, line strips of corrected lines and imported ground truth for the line reader."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from collections import defaultdict
 
 import numpy as np
 
-from training.feedback import Feedback, WordFeedback
+from training.feedback import Feedback, LineFeedback, WordFeedback
 
 from .. import selectors
-from ..models import LabeledSample
+from ..models import GroundTruthLine, LabeledSample
 from ..pipeline import Box, UnreadableImage, decode_image
 from ..pipeline.crops import glyph_crops, strip_crops
+from ..pipeline.read import strip_from_page
+from ..review.selectors import corrected_line_samples
+from ..review.services import is_holdout_page
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +91,43 @@ def word_feedback_sets() -> tuple[WordFeedback, WordFeedback, dict]:
         target.charsets.append(sample.page.charset)
     counts = {"word_strips": len(train), "word_strips_holdout": len(hold), "word_strips_skipped": skipped}
     return train, hold, counts
+
+
+def line_feedback_sets() -> tuple[LineFeedback, LineFeedback, dict]:
+    """(training strips, held-out strips, counts) for the line reader: every line whose
+    text a person typed or confirmed (its latest text) and every line of ground truth
+    imported for a page, cut from the page along its polygon (its box when it has none)
+    as recognition cuts lines. Held out by page, like the other samples."""
+    by_page: dict[int, list[tuple[list, str]]] = defaultdict(list)
+    pages = {}
+    for sample in corrected_line_samples():
+        pages[sample.page_id] = sample.page
+        by_page[sample.page_id].append((sample.polygon or _rectangle(sample.bbox), sample.new_text))
+    truth = GroundTruthLine.objects.exclude(text="").select_related("ground_truth__page")
+    for line in truth:
+        page = line.ground_truth.page
+        pages[page.pk] = page
+        by_page[page.pk].append((line.polygon or _rectangle(line.bbox), line.text))
+    train, hold, unreadable = LineFeedback.empty(), LineFeedback.empty(), 0
+    for page_id, items in by_page.items():
+        try:
+            gray = decode_image(selectors.read_page_bytes(pages[page_id]))
+        except (UnreadableImage, OSError):
+            logger.warning("page %s: image unreadable, %d lines skipped", page_id, len(items))
+            unreadable += len(items)
+            continue
+        target = hold if is_holdout_page(page_id) else train
+        for polygon, text in items:
+            target.strips.append((strip_from_page(gray, polygon).pixels * 255).astype(np.uint8))
+            target.texts.append(text)
+    counts = {"line_strips": len(train), "line_strips_holdout": len(hold), "line_strips_unreadable_page": unreadable,
+              "line_pages": len(by_page)}
+    return train, hold, counts
+
+
+def _rectangle(bbox: list[int]) -> list[list[int]]:
+    x, y, w, h = bbox
+    return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
 
 
 def _feedback(xs: list[np.ndarray], labels: list[str], charsets: list[str]) -> Feedback:

@@ -50,6 +50,24 @@ def test_the_activation_rule(figures, expected):
     assert is_not_worse(figures, tolerance=0.01)[0] is expected
 
 
+def line_metrics(held_new, held_old, val_new, val_old):
+    return {"line_reader": {"feedback_holdout_cer": held_new, "parent_feedback_holdout_cer": held_old,
+                            "lines_val_cer": {"all": val_new}, "parent_lines_val_cer": {"all": val_old}}}
+
+
+@pytest.mark.parametrize(("figures", "expected"), [
+    (line_metrics(0.20, 0.30, 0.270, 0.267), True),
+    (line_metrics(0.35, 0.30, 0.260, 0.267), False),  # reads the held-out corrected lines worse
+    (line_metrics(0.20, 0.30, 0.290, 0.267), False),  # forgot more than a point of lines/ val
+    (line_metrics(None, None, 0.270, 0.267), True),  # no held-out corrected lines yet
+    ({**metrics(0.840, 0.855, 0.95, 0.80), **line_metrics(0.20, 0.30, 0.26, 0.267)}, False),  # glyphs forgot
+    ({**metrics(0.856, 0.855, 0.90, 0.80), **line_metrics(0.35, 0.30, 0.26, 0.267)}, False),  # lines worse
+    ({**metrics(0.856, 0.855, 0.90, 0.80), **line_metrics(0.20, 0.30, 0.26, 0.267)}, True),
+])
+def test_the_activation_rule_for_the_line_reader(figures, expected):
+    assert is_not_worse(figures, tolerance=0.01)[0] is expected
+
+
 @pytest.mark.needs_data
 def test_finetuning_learns_the_corrections_and_writes_a_model_directory(emnist, model_dir, tmp_path):
     from recognition.pipeline.bundle import load_bundle

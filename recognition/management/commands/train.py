@@ -45,6 +45,12 @@ class Command(BaseCommand):
         feedback.add_argument("--reader-base-fields", type=int, default=None, help="generated fields mixed in")
         feedback.add_argument("--reader-writer-fields", type=int, default=None,
                               help="generated fields written partly with the corrected characters' glyphs")
+        feedback.add_argument("--line-steps", type=int, default=None,
+                              help="steps for the line reader on corrected lines (0: keep it as it is)")
+        feedback.add_argument("--line-learning-rate", type=float, default=None,
+                              help="the line reader's peak learning rate when fine-tuned")
+        feedback.add_argument("--line-feedback-share", type=float, default=None,
+                              help="share of each line batch taken from corrected lines (the rest: lines/ train)")
 
     def handle(self, *args, **opts):
         if opts["from_feedback"]:
@@ -67,7 +73,8 @@ class Command(BaseCommand):
         from recognition.tasks import train_from_feedback
 
         names = ("epochs", "base_samples", "segmenter_words", "feedback_copies", "feedback_share", "reader_epochs",
-                 "reader_base_fields", "reader_writer_fields")
+                 "reader_base_fields", "reader_writer_fields", "line_steps", "line_learning_rate",
+                 "line_feedback_share")
         options = {name: opts[name] for name in names if opts[name] is not None}
         try:
             version = retraining.queue_training(options=options, enqueue=not opts["here"])
