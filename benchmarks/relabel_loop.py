@@ -103,15 +103,37 @@ def review(page, truth: str, user) -> dict:
 
     job = page.jobs.order_by("-created", "-id").first()
     words = list(Word.objects.filter(line__job=job, not_text=False).order_by("line__order", "order"))
-    done = {"words": len(words), "corrected": 0, "confirmed": 0, "not_text": 0}
+    done = {"words": len(words), "corrected": 0, "confirmed": 0, "not_text": 0, "split": 0, "left_unsplit": 0}
     for word, text in zip(words, align([w.text for w in words], truth.split())):
         if text is None:
             review.set_not_text(word, user)
             done["not_text"] += 1
+        elif " " in text:
+            # One box holding two names: split it, as the review page offers, then
+            # confirm each part (a box's text never holds a space).
+            try:
+                parts = split_into_words(word, text.split(), user)
+            except review.CorrectionError:
+                done["left_unsplit"] += 1
+                continue
+            done["split"] += 1
+            for part, token in zip(parts, text.split(), strict=True):
+                review.correct_word(part, token, user)
         else:
             done["corrected" if text != word.text else "confirmed"] += 1
             review.correct_word(word, text, user)
     return done
+
+
+def split_into_words(word, tokens: list[str], user) -> list:
+    """Cut a word box into one box per token, left to right (review.split_word)."""
+    from recognition.review import services as review
+
+    parts, rest = [], word
+    for k in range(len(tokens) - 1):
+        left, rest = review.split_word(rest, [tokens[k], "".join(tokens[k + 1 :])], user)
+        parts.append(left)
+    return [*parts, rest]
 
 
 def retrain(base, user, train_args: str) -> tuple:

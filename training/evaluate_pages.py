@@ -101,14 +101,17 @@ def score_page(truth, found) -> dict[str, Costs]:
 
 
 def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_lines: bool = False,
-             limit: int = 0) -> dict:
+             limit: int = 0, only: list[str] | None = None) -> dict:
     from recognition.pipeline import RecognitionOptions, get_classifier, load_image, recognize_image
     from recognition.pipeline.recognize import read_given_lines
 
     classifier = get_classifier(model_dir)
     from .ground_truth import load_true_pages, source_of
 
-    pages = load_true_pages(pages_dir, split)[: limit or None]
+    pages = load_true_pages(pages_dir, split)
+    if only:
+        pages = [page for page in pages if page.image_path.stem in set(only)]
+    pages = pages[: limit or None]
     if not pages:
         raise SystemExit(f"no pages with ground truth in {pages_dir}")
     totals: dict[str, Costs] = defaultdict(Costs)
@@ -163,13 +166,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     p.add_argument("--true-lines", action="store_true", help="read the annotated lines, not the found ones")
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="these pages only (image names, no suffix)")
     p.add_argument("--json", type=Path, default=None)
     return p.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    result = evaluate(args.pages, args.model, args.split, args.true_lines, args.limit)
+    result = evaluate(args.pages, args.model, args.split, args.true_lines, args.limit, args.only)
     print_report(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

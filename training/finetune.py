@@ -61,9 +61,9 @@ class FinetuneConfig:
     reader_validation_fields: int = 1000
     reader_learning_rate: float = 5e-4
     # The line reader, when there are corrected lines (0 steps: copied unchanged).
-    line_steps: int = 400
+    line_steps: int = 800
     line_feedback_share: float = 0.5
-    line_learning_rate: float = 2e-4
+    line_learning_rate: float = 5e-4
     # Mix lines/ train lines into the line reader's batches (when the data is there), so
     # it keeps the hands it knew; off only for tests that train on a few lines.
     line_replay: bool = True

@@ -435,12 +435,12 @@ def export(work: Path, out: Path, version: str, decay_from: int = Config.decay_f
 # ---------------------------------------------------------------- from corrections
 @dataclass
 class LineFinetuneConfig:
-    steps: int = 400
+    steps: int = 800
     batch_size: int = 16
     # Share of each batch drawn from the corrections; the rest are lines/ train lines,
     # so the reader keeps the hands it knew (lines/ val is measured against the parent).
     feedback_share: float = 0.5
-    learning_rate: float = 2e-4
+    learning_rate: float = 5e-4
     seed: int = 13
 
 

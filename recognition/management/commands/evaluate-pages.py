@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--true-lines", action="store_true", help="read the annotated lines, not the found ones")
         parser.add_argument("--limit", type=int, help="first N pages only")
         parser.add_argument("--json", help="also write the figures to this file")
+        parser.add_argument("--only", nargs="+", metavar="NAME", help="these pages only (image names, no suffix)")
 
     def handle(self, *args, **opts):
         argv = []
@@ -31,6 +32,8 @@ class Command(BaseCommand):
                 argv += [f"--{key}", str(opts[key])]
         if opts.get("true_lines"):
             argv.append("--true-lines")
+        if opts.get("only"):
+            argv += ["--only", *opts["only"]]
         try:
             evaluate_pages.main(argv)
         except SystemExit as exc:
