@@ -4,6 +4,8 @@ activate model versions. Jobs themselves are queued, claimed and recorded in job
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -117,9 +119,17 @@ def activate_model_version(version: ModelVersion) -> None:
 
 
 def ensure_active_model() -> ModelVersion:
-    """The active model version; the model shipped with the code becomes active when
-    there is none yet."""
+    """The active model version. The model shipped with the code becomes active when
+    there is none yet; where an older version is active, the shipped one is recorded
+    (so staff can choose it per job or activate it) and the active one stays."""
     active = ModelVersion.objects.filter(is_active=True).first()
-    if active is not None:
-        return active
-    return register_model_version(settings.HWR_MODEL_DIR, activate=True)
+    if active is None:
+        return register_model_version(settings.HWR_MODEL_DIR, activate=True)
+    if not ModelVersion.objects.filter(name=_version_name(str(settings.HWR_MODEL_DIR))).exists():
+        register_model_version(settings.HWR_MODEL_DIR)
+    return active
+
+
+@functools.lru_cache(maxsize=4)
+def _version_name(path: str) -> str:
+    return bundle.read_model_info(path).version

@@ -109,3 +109,15 @@ def test_a_worker_reads_the_job_with_the_version_asked_for(alice_client, upload,
     assert job["model_version"] == "hwr-copy"
     assert Job.objects.get().model_version == other_version
     assert ModelVersion.objects.get(is_active=True).name != "hwr-copy"
+
+
+def test_a_newly_shipped_model_is_recorded_beside_the_active_one(other_version):
+    """After an upgrade, the database's active version stays active and the version
+    shipped with the code is recorded, ready to be chosen per job or activated."""
+    shipped = ModelVersion.objects.get(is_active=True)
+    services.activate_model_version(other_version)
+    shipped.delete()  # a database from before the shipped version existed
+
+    assert services.ensure_active_model() == other_version
+    recorded = ModelVersion.objects.get(name=shipped.name)
+    assert not recorded.is_active and recorded.path == shipped.path
