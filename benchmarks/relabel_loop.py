@@ -207,11 +207,12 @@ def main(argv=None) -> dict:
     before_reviewed = scores([(n, truth[n], page_text(pages[n])) for n in reviewed])
 
     print(f"reviewing {len(reviewed)} pages ...", flush=True)
-    actions = {"words": 0, "corrected": 0, "confirmed": 0, "not_text": 0, "pages_without_words": 0}
+    actions = {"words": 0, "corrected": 0, "confirmed": 0, "not_text": 0, "split": 0, "left_unsplit": 0,
+               "pages_without_words": 0}
     for name in reviewed:
         done = review(pages[name], truth[name], user)
         actions["pages_without_words"] += done["words"] == 0
-        for key in ("words", "corrected", "confirmed", "not_text"):
+        for key in ("words", "corrected", "confirmed", "not_text", "split", "left_unsplit"):
             actions[key] += done[key]
     after_review = scores([(n, truth[n], page_text(pages[n])) for n in reviewed])
     samples = LabeledSample.objects.filter(superseded=False)
