@@ -89,6 +89,40 @@ def score(samples: list[Sample]) -> dict:
     }
 
 
+def reliability(samples: list[Sample], bins: int = 10) -> list[dict]:
+    """Predicted against observed accuracy: the samples in equal-width confidence bins,
+    each bin's mean confidence and the share read right (empty bins left out)."""
+    rows = []
+    for k in range(bins):
+        low, high = k / bins, (k + 1) / bins
+        inside = [s for s in samples if low <= s.confidence < high or (k == bins - 1 and s.confidence == 1.0)]
+        if inside:
+            rows.append({"from": round(low, 2), "to": round(high, 2), "words": len(inside),
+                         "mean_confidence": round(float(np.mean([s.confidence for s in inside])), 4),
+                         "accuracy": round(sum(s.correct for s in inside) / len(inside), 4)})
+    return rows
+
+
+def save_reliability_plot(rows: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="0.7", linestyle="--", label="calibrated")
+    ax.plot([r["mean_confidence"] for r in rows], [r["accuracy"] for r in rows], marker="o", label="observed")
+    for r in rows:
+        ax.annotate(str(r["words"]), (r["mean_confidence"], r["accuracy"]), textcoords="offset points",
+                    xytext=(4, -10), fontsize=7)
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="word confidence (bin mean)", ylabel="words read right", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def confusions(samples: list[Sample], top: int = 25) -> list[tuple[str, str, int]]:
     """(true, read, count) for substitutions, deletions ('' read) and insertions ('' true)."""
     counts: Counter[tuple[str, str]] = Counter()
@@ -127,6 +161,7 @@ def evaluate(
     figures["seconds_per_image"] = round(seconds / max(len(files), 1), 4)
     figures["model_version"] = classifier.version
     figures["confusions"] = confusions(samples)
+    figures["reliability"] = reliability(samples)
     if report is not None:
         write_html_report(report, samples, overlays, figures)
     figures["samples"] = [s.__dict__ for s in samples]
@@ -173,6 +208,10 @@ def print_figures(figures: dict) -> None:
     print("most frequent confusions (true -> read: count):")
     for t, r, c in figures["confusions"][:15]:
         print(f"  {t or '∅'} -> {r or '∅'}: {c}")
+    print("reliability (confidence bin: words, mean confidence, read right):")
+    for row in figures.get("reliability", []):
+        print(f"  {row['from']:.1f}-{row['to']:.1f}: {row['words']:4d}  {row['mean_confidence']:.3f}  "
+              f"{row['accuracy']:.3f}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -186,6 +225,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--report", type=Path, default=None, help="HTML report of the worst errors")
     p.add_argument("--json", type=Path, default=None, help="write all figures and per-image readings here")
+    p.add_argument("--reliability", type=Path, default=None,
+                   help="save a reliability plot (confidence against accuracy) as this PNG")
     return p
 
 
@@ -197,6 +238,9 @@ def main(argv=None) -> dict:
     )
     figures = evaluate(args.images, args.labels, options, args.model, args.limit, args.report)
     print_figures(figures)
+    if args.reliability:
+        save_reliability_plot(figures["reliability"], args.reliability,
+                              f"{figures['model_version']}: {figures['words']} fields")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     return figures

@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         argv = ["--model", str(resolve_model_dir(opts["model"]))]
-        for key in ("images", "labels", "layout", "charset", "lexicon", "limit", "report", "json"):
+        for key in ("images", "labels", "layout", "charset", "lexicon", "limit", "report", "json", "reliability"):
             if opts.get(key) not in (None, ""):
                 argv += [f"--{key}", str(opts[key])]
         evaluate_words.main(argv)
