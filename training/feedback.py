@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from recognition.pipeline.read import STRIP_HEIGHT
 from recognition.pipeline.sequence import LINE_HEIGHT
 
 
@@ -78,7 +77,7 @@ class WordFeedback:
 @dataclass
 class LineFeedback:
     """Line strips of corrected lines and ground-truth lines, cut and normalised as the
-    pipeline cuts them for the line reader (uint8 (STRIP_HEIGHT, w), ink bright), and their texts."""
+    pipeline cuts them for the line reader (uint8, read.STRIP_HEIGHT high, ink bright), and their texts."""
 
     strips: list[np.ndarray]
     texts: list[str]
@@ -89,15 +88,3 @@ class LineFeedback:
 
     def __len__(self) -> int:
         return len(self.texts)
-
-    def save(self, path: Path) -> None:
-        widths = np.array([s.shape[1] for s in self.strips], np.int32)
-        flat = np.concatenate(self.strips, axis=1) if self.strips else np.zeros((STRIP_HEIGHT, 0))
-        np.savez_compressed(path, flat=flat.astype(np.uint8), widths=widths, texts=np.array(self.texts, dtype="U2000"))
-
-    @classmethod
-    def load(cls, path: Path) -> LineFeedback:
-        with np.load(path) as data:
-            edges = np.concatenate([[0], np.cumsum(data["widths"])])
-            strips = [data["flat"][:, a:b] for a, b in zip(edges[:-1], edges[1:])]
-            return cls(strips, [str(t) for t in data["texts"]])
