@@ -121,7 +121,7 @@ def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_li
         gray = load_image(page.image_path)
         started = time.perf_counter()
         if true_lines:
-            lines = read_given_lines(gray, [t.polygon or _corners(t.box) for t in page.lines], classifier)
+            lines = read_given_lines(gray, [t.polygon or t.box.corners() for t in page.lines], classifier)
         else:
             lines = recognize_image(gray, classifier, RecognitionOptions(layout="page")).lines
         seconds.append(time.perf_counter() - started)
@@ -139,10 +139,6 @@ def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_li
         },
     }
     return result
-
-
-def _corners(box):
-    return [(box.x, box.y), (box.right, box.y), (box.right, box.bottom), (box.x, box.bottom)]
 
 
 def print_report(result: dict) -> None:

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from ..pipeline.types import Box
+
 Points = list[list[int]]
 
 SOFTWARE_NAME = "hwr-service"
@@ -53,8 +55,7 @@ class ExportDocument:
 
 def corners(bbox: list[int]) -> Points:
     """The four corners of an (x, y, w, h) box, clockwise from the top left."""
-    x, y, w, h = bbox
-    return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+    return Box(*bbox).corners()
 
 
 def line_outline(line: dict) -> Points:

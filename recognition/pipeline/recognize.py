@@ -186,7 +186,7 @@ def read_lines(
 ) -> list[LineResult]:
     """Every line of a page cut from its polygon, read in batches, split into words at
     spaces, with character boxes from the frames where each character fired."""
-    strips = [strip_from_page(gray, line.polygon or _box_polygon(line.region_box)) for line in lines]
+    strips = [strip_from_page(gray, line.polygon or line.region_box.corners()) for line in lines]
     readings = reader.read([s.pixels for s in strips], charset)
     out = []
     for line, strip, reading in zip(lines, strips, readings, strict=True):
@@ -195,10 +195,6 @@ def read_lines(
         if words:
             out.append(line_result(line.region_box, words, mapper, line.polygon, line.baseline))
     return out
-
-
-def _box_polygon(box: Box) -> list[tuple[int, int]]:
-    return [(box.x, box.y), (box.right, box.y), (box.right, box.bottom), (box.x, box.bottom)]
 
 
 def _words(reading: LineReading, strip, band: Box, mapper: PageMapper) -> list[WordResult]:

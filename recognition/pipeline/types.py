@@ -33,6 +33,10 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
 
+    def corners(self) -> list[list[int]]:
+        """The four corners, clockwise from the top left: the box as a polygon."""
+        return [[self.x, self.y], [self.right, self.y], [self.right, self.bottom], [self.x, self.bottom]]
+
     def shifted(self, dx: int, dy: int) -> Box:
         return Box(self.x + dx, self.y + dy, self.w, self.h)
 

@@ -102,12 +102,12 @@ def line_feedback_sets() -> tuple[LineFeedback, LineFeedback, dict]:
     pages = {}
     for sample in corrected_line_samples():
         pages[sample.page_id] = sample.page
-        by_page[sample.page_id].append((sample.polygon or _rectangle(sample.bbox), sample.new_text))
+        by_page[sample.page_id].append((sample.polygon or Box(*sample.bbox).corners(), sample.new_text))
     truth = GroundTruthLine.objects.exclude(text="").select_related("ground_truth__page")
     for line in truth:
         page = line.ground_truth.page
         pages[page.pk] = page
-        by_page[page.pk].append((line.polygon or _rectangle(line.bbox), line.text))
+        by_page[page.pk].append((line.polygon or Box(*line.bbox).corners(), line.text))
     train, hold, unreadable = LineFeedback.empty(), LineFeedback.empty(), 0
     for page_id, items in by_page.items():
         try:
@@ -123,11 +123,6 @@ def line_feedback_sets() -> tuple[LineFeedback, LineFeedback, dict]:
     counts = {"line_strips": len(train), "line_strips_holdout": len(hold), "line_strips_unreadable_page": unreadable,
               "line_pages": len(by_page)}
     return train, hold, counts
-
-
-def _rectangle(bbox: list[int]) -> list[list[int]]:
-    x, y, w, h = bbox
-    return [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
 
 
 def _feedback(xs: list[np.ndarray], labels: list[str], charsets: list[str]) -> Feedback:
