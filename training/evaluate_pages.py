@@ -110,7 +110,8 @@ def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_li
 
     pages = load_true_pages(pages_dir, split)
     if only:
-        pages = [page for page in pages if page.image_path.stem in set(only)]
+        wanted = set(only)
+        pages = [page for page in pages if page.image_path.stem in wanted]
     pages = pages[: limit or None]
     if not pages:
         raise SystemExit(f"no pages with ground truth in {pages_dir}")
