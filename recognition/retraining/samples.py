@@ -38,14 +38,22 @@ def cut_samples(samples, cut) -> tuple[list[tuple[LabeledSample, np.ndarray | No
     out, unreadable = [], 0
     for page_samples in by_page.values():
         page = page_samples[0].page
-        try:
-            gray = decode_image(selectors.read_page_bytes(page))
-        except (UnreadableImage, OSError):
-            logger.warning("page %s: image unreadable, %d samples skipped", page.pk, len(page_samples))
+        gray = page_image(page, len(page_samples))
+        if gray is None:
             unreadable += len(page_samples)
             continue
         out += zip(page_samples, cut(gray, page.layout, [Box(*s.bbox) for s in page_samples]))
     return out, len(by_page), unreadable
+
+
+def page_image(page, samples: int) -> np.ndarray | None:
+    """The page's gray image, or None (logged with the number of samples it costs)
+    when it cannot be read."""
+    try:
+        return decode_image(selectors.read_page_bytes(page))
+    except (UnreadableImage, OSError):
+        logger.warning("page %s: image unreadable, %d samples skipped", page.pk, samples)
+        return None
 
 
 def feedback_sets() -> tuple[Feedback, Feedback, dict]:
@@ -110,10 +118,8 @@ def line_feedback_sets() -> tuple[LineFeedback, LineFeedback, dict]:
         by_page[page.pk].append((line.polygon or Box(*line.bbox).corners(), line.text))
     train, hold, unreadable = LineFeedback.empty(), LineFeedback.empty(), 0
     for page_id, items in by_page.items():
-        try:
-            gray = decode_image(selectors.read_page_bytes(pages[page_id]))
-        except (UnreadableImage, OSError):
-            logger.warning("page %s: image unreadable, %d lines skipped", page_id, len(items))
+        gray = page_image(pages[page_id], len(items))
+        if gray is None:
             unreadable += len(items)
             continue
         target = hold if is_holdout_page(page_id) else train
