@@ -197,7 +197,7 @@ class LineFinder:
     def find(self, gray: np.ndarray) -> list[FoundLine]:
         """Gray page -> lines in page pixels (unordered)."""
         x, scale = page_input(gray, self.input_side)
-        return vectorise(self.maps(x), scale, (gray.shape[1], gray.shape[0]), self.settings)
+        return vectorise(self.maps(x), scale, (gray.shape[1], gray.shape[0]), self.settings, page=x)
 
 
 _networks: dict[Path, object] = {}

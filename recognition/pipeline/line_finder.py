@@ -48,6 +48,10 @@ class FinderSettings:
     # Pieces of one line's core (broken at a wide word gap or a faint stroke) are joined
     # when they are this many core heights apart or less and level with each other.
     join_gap: float = 4.0
+    # A line whose darkest ink stands out from the paper less than this share of the
+    # page's well-inked lines (their upper quartile) is not writing on this side of the
+    # sheet: bleed-through, a shadow, a fold, a ruled line's trace. 0 keeps every line.
+    min_strength: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,11 @@ def full_size(maps: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def vectorise(maps: np.ndarray, scale: float, page_size: tuple[int, int],
-              settings: FinderSettings | None = None) -> list[FoundLine]:
+              settings: FinderSettings | None = None, page: np.ndarray | None = None) -> list[FoundLine]:
     """(h, w, 2) core and region probabilities of a page scaled by `scale` -> lines with
-    polygon, baseline and box in page pixels (unordered)."""
+    polygon, baseline and box in page pixels (unordered). With `page`, the network's
+    input (ink high), lines too faint beside the page's others are dropped
+    (`settings.min_strength`)."""
     settings = settings or FinderSettings()
     probability = maps[..., CORE]
     weak = (probability > min(settings.core_low, settings.core_threshold)).astype(np.uint8)
@@ -110,7 +116,8 @@ def vectorise(maps: np.ndarray, scale: float, page_size: tuple[int, int],
     distance, (iy, ix) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
     nearest = labels[iy, ix]
     width, height = page_size
-    lines = []
+    lines, strengths = [], []
+    paper = float(np.median(page)) if page is not None else 0.0
     for k, (x, _y, w, _h, area) in enumerate(keep, start=1):
         thickness = max(2.0, area / max(w, 1))
         mine = (labels == k) | (region & (nearest == k) & (distance <= settings.reach * thickness))
@@ -129,7 +136,25 @@ def vectorise(maps: np.ndarray, scale: float, page_size: tuple[int, int],
         box = Box(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
         base = [(int(round(px / scale)), int(round(py / scale))) for px, py in baseline]
         lines.append(FoundLine(points, base, box))
-    return lines
+        if page is not None:
+            strengths.append(_ink_strength(page, polygon) - paper)
+    if page is None or settings.min_strength <= 0 or not lines:
+        return lines
+    enough = settings.min_strength * float(np.percentile(strengths, 75))
+    return [line for line, strength in zip(lines, strengths) if strength >= enough]
+
+
+def _ink_strength(page: np.ndarray, polygon: list[tuple[int, int]]) -> float:
+    """A line's darkest ink: the 98th percentile of the page (ink high) in its polygon."""
+    points = np.array(polygon, np.int32)
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0) + 1
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [points - [x0, y0]], 1)
+    values = page[y0:y1, x0:x1][mask > 0]
+    if values.size == 0:
+        return 0.0
+    return float(np.percentile(values, 98))
 
 
 def _join_pieces(labels: np.ndarray, stats: list[np.ndarray], gap: float) -> tuple[np.ndarray, list[tuple]]:
