@@ -249,36 +249,38 @@ def box_f1(found_boxes, true_boxes) -> tuple[int, int, int]:
 @dataclass
 class TunePage:
     """A tune page as the product sees it: prepared (denoised, binarised, deskewed) by
-    the pipeline, with the network's maps of it, so that the settings are chosen on
-    exactly the lines a user would get."""
+    the pipeline once, so that the settings are chosen on exactly the lines a user
+    would get; `maps` are the network's on it, for the checkpoint being measured."""
 
     page: TruePage
-    maps: np.ndarray
-    scale: float
     x: np.ndarray  # the network's input
+    scale: float
     binary: np.ndarray
     mapper: PageMapper
+    maps: np.ndarray | None = None
 
 
-def tune_maps(predict, pages: list[TruePage]) -> list[TunePage]:
-    """One network pass per tune page."""
+def prepare_tune_pages(pages: list[TruePage]) -> list[TunePage]:
+    """Each tune page prepared as the pipeline prepares it, without maps yet."""
     out = []
     for page in pages:
         prepared = prepare_page(load_image(page.image_path))
         x, scale = page_input(prepared.gray)
-        maps = full_size(np.asarray(predict(x[None, :, :, None]))[0], x.shape)
-        out.append(TunePage(page, maps, scale, x, prepared.binary,
-                            PageMapper(prepared.to_page, prepared.original_size)))
+        out.append(TunePage(page, x, scale, prepared.binary, PageMapper(prepared.to_page, prepared.original_size)))
     return out
 
 
-def tune_counts(predict, pages: list[TruePage], settings_list: list[FinderSettings],
-                maps: list[TunePage] | None = None) -> np.ndarray:
-    """(matched, true, found) lines over the tune pages for each candidate setting,
-    measured as `evaluate-lines` measures them (found lines kept by the pipeline, boxes
-    of their polygons in page pixels)."""
+def with_maps(predict, tune_pages: list[TunePage]) -> list[TunePage]:
+    """One network pass per tune page."""
+    return [replace(t, maps=full_size(np.asarray(predict(t.x[None, :, :, None]))[0], t.x.shape)) for t in tune_pages]
+
+
+def tune_counts(tune_pages: list[TunePage], settings_list: list[FinderSettings]) -> np.ndarray:
+    """(matched, true, found) lines over the tune pages (with maps) for each candidate
+    setting, measured as `evaluate-lines` measures them (found lines kept by the
+    pipeline, boxes of their polygons in page pixels)."""
     sums = np.zeros((len(settings_list), 3), np.int64)
-    for tune in maps or tune_maps(predict, pages):
+    for tune in tune_pages:
         size = (tune.binary.shape[1], tune.binary.shape[0])
         for k, settings in enumerate(settings_list):
             found = vectorise(tune.maps, tune.scale, size, settings, page=tune.x)
@@ -287,10 +289,9 @@ def tune_counts(predict, pages: list[TruePage], settings_list: list[FinderSettin
     return sums
 
 
-def tune_figures(predict, pages: list[TruePage], settings_list: list[FinderSettings],
-                 maps: list[TunePage] | None = None) -> list[float]:
-    """Line F1 over the tune pages for each candidate setting."""
-    return [2 * m / max(1, t + f) for m, t, f in tune_counts(predict, pages, settings_list, maps)]
+def f1_of(counts: np.ndarray) -> list[float]:
+    """Line F1 for each row of (matched, true, found)."""
+    return [2 * m / max(1, t + f) for m, t, f in counts]
 
 
 SETTING_GRID = [FinderSettings(core_threshold=c, min_core_area=a) for c in (0.35, 0.5, 0.65) for a in (16, 48)]
@@ -318,6 +319,7 @@ def fit(work: Path, config: Config, log=print) -> dict:
     samples = load_samples(train_pages)
     texts = [t.text for p in train_pages for t in p.lines if len(t.text) > 10]
     log(f"{len(samples)} train pages, {len(tune_pages)} tune pages")
+    tune_pages = prepare_tune_pages(tune_pages)
     model = build_line_finder()
     optimizer = keras.optimizers.Adam(config.learning_rate)
     ckpt = Checkpoints(work, {"epoch": 0, "history": [], "best": None})
@@ -362,7 +364,7 @@ def fit(work: Path, config: Config, log=print) -> dict:
                 ys.append(cv2.resize(y.astype(np.float32), (CROP // 2, CROP // 2), interpolation=cv2.INTER_AREA))
             loss = train_step(np.stack(xs)[..., None], np.stack(ys).astype(np.float32))
             losses.append(float(loss))
-        f1s = tune_figures(predict, tune_pages, SETTING_GRID)
+        f1s = f1_of(tune_counts(with_maps(predict, tune_pages), SETTING_GRID))
         best_k = int(np.argmax(f1s))
         entry = {"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4), "tune_f1": round(f1s[best_k], 4),
                  "settings": asdict(SETTING_GRID[best_k]), "seconds": round(time.time() - t0)}
@@ -399,13 +401,13 @@ def export(work: Path, out: Path, version: str) -> None:
     model = build_line_finder()
     model.load_weights(work / "best.weights.h5")
     _, tune_pages = split_tune(json_pages(PAGES_DIR, "train"))
-    maps = tune_maps(lambda x: model(x, training=False), tune_pages)
-    f1s = tune_figures(None, tune_pages, EXPORT_GRID, maps)
+    maps = with_maps(lambda x: model(x, training=False), prepare_tune_pages(tune_pages))
+    f1s = f1_of(tune_counts(maps, EXPORT_GRID))
     base = EXPORT_GRID[int(np.argmax(f1s))]
     candidates = [replace(base, min_strength=m) for m in STRENGTH_GRID]
-    counts = tune_counts(None, tune_pages, candidates, maps)
+    counts = tune_counts(maps, candidates)
     best = max(k for k in range(len(candidates)) if counts[k, 0] >= counts[0, 0])
-    f1s = [2 * m / max(1, t + f) for m, t, f in counts]
+    f1s = f1_of(counts)
     print(f"matched / true / found by min_strength: {dict(zip(STRENGTH_GRID, counts.tolist()))}")
     print(f"vectorisation tuned on {len(tune_pages)} tune pages: F1 {f1s[best]:.3f} with {candidates[best]}")
     bundle.save_network(out, model, {
