@@ -8,7 +8,7 @@ IMAGE  ?=
 LAYOUT ?= page
 CHARSET ?= any
 DATA    ?= ../shared/data
-MODEL   ?= training/models/hwr-6
+MODEL   ?= training/models/hwr-7
 
 .PHONY: demo test setup services fonts browser web worker beat training-worker lint benchmarks clean
 

@@ -3,6 +3,7 @@ or the `pages/` JSON): character and word error rates per line kind.
 
     python manage.py evaluate-pages --pages ../shared/data/pages-dev
     python manage.py evaluate-pages --pages ../shared/data/pages --split val --true-lines
+    python manage.py evaluate-pages --engine tesseract [--true-lines]   # the same pages read by Tesseract
 
 True lines are matched one-to-one to found lines (boxes, IoU >= 0.5). A matched line
 costs the edit distance between the two texts, a missed true line costs its length, and
@@ -101,12 +102,12 @@ def score_page(truth, found) -> dict[str, Costs]:
 
 
 def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_lines: bool = False,
-             limit: int = 0, only: list[str] | None = None) -> dict:
-    from recognition.pipeline import RecognitionOptions, get_classifier, load_image, recognize_image
-    from recognition.pipeline.recognize import read_given_lines
+             limit: int = 0, only: list[str] | None = None, engine: str = "service") -> dict:
+    from recognition.pipeline import load_image
 
-    classifier = get_classifier(model_dir)
     from .ground_truth import load_true_pages, source_of
+
+    read = tesseract_reader(true_lines) if engine == "tesseract" else service_reader(model_dir, true_lines)
 
     pages = load_true_pages(pages_dir, split)
     if only:
@@ -121,18 +122,16 @@ def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_li
     for page in pages:
         gray = load_image(page.image_path)
         started = time.perf_counter()
-        if true_lines:
-            lines = read_given_lines(gray, [t.polygon or t.box.corners() for t in page.lines], classifier)
-        else:
-            lines = recognize_image(gray, classifier, RecognitionOptions(layout="page")).lines
+        found = read(gray, page.lines)
         seconds.append(time.perf_counter() - started)
         source = source_of(page)
-        for kind, c in score_page(page.lines, [(line.box, line.text) for line in lines]).items():
+        for kind, c in score_page(page.lines, found).items():
             for k, v in c.sums.items():
                 totals[kind].sums[k] += v
                 per_source[source][kind].sums[k] += v
     result = {
-        "pages": len(pages), "true_lines": true_lines, "model": str(model_dir),
+        "pages": len(pages), "true_lines": true_lines, "engine": engine,
+        "model": str(model_dir) if engine == "service" else "tesseract (eng)",
         "seconds_per_page": round(sorted(seconds)[len(seconds) // 2], 2),
         "overall": {k: c.figures() for k, c in sorted(totals.items())},
         "per_source": {
@@ -142,8 +141,35 @@ def evaluate(pages_dir: Path, model_dir: Path, split: str | None = None, true_li
     return result
 
 
+def service_reader(model_dir: Path, true_lines: bool):
+    """(gray page, true lines) -> found (box, text) pairs, read by a model version."""
+    from recognition.pipeline import RecognitionOptions, get_classifier, recognize_image
+    from recognition.pipeline.recognize import read_given_lines
+
+    classifier = get_classifier(model_dir)
+
+    def read(gray, truth) -> list:
+        if true_lines:
+            lines = read_given_lines(gray, [t.polygon or t.box.corners() for t in truth], classifier)
+        else:
+            lines = recognize_image(gray, classifier, RecognitionOptions(layout="page")).lines
+        return [(line.box, line.text) for line in lines]
+
+    return read
+
+
+def tesseract_reader(true_lines: bool):
+    from . import tesseract
+
+    if not tesseract.available():
+        raise SystemExit("tesseract is not installed (apt-get install tesseract-ocr): skipped")
+    if true_lines:
+        return lambda gray, truth: tesseract.read_lines(gray, [t.box for t in truth])
+    return lambda gray, truth: tesseract.read_page(gray)
+
+
 def print_report(result: dict) -> None:
-    what = "true lines" if result["true_lines"] else "lines found by the service"
+    what = "true lines" if result["true_lines"] else f"lines found by {result.get('engine', 'the service')}"
     print(f"{result['pages']} pages, {what}, median {result['seconds_per_page']:.2f} s a page")
     print(f"{'source':24} {'kind':12} {'lines':>6} {'CER':>7} {'CER fold':>9} {'WER':>7} {'WER fold':>9}")
     rows = [("overall", result["overall"])] + list(result["per_source"].items()) if len(result["per_source"]) > 1 \
@@ -165,12 +191,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="these pages only (image names, no suffix)")
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--engine", choices=("service", "tesseract"), default="service",
+                   help="who reads the pages: the service's model, or Tesseract (a yardstick)")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    result = evaluate(args.pages, args.model, args.split, args.true_lines, args.limit, args.only)
+    result = evaluate(args.pages, args.model, args.split, args.true_lines, args.limit, args.only, args.engine)
     print_report(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -524,11 +524,13 @@ def finetune_line_reader(source: Path, target: Path, version: str, feedback, hol
                      "steps_run": steps, "seconds": round(time.time() - started)},
     }
     bundle.save_network(target, model, meta)
-    return meta
+    bundle.carry_language_model(source, target)
+    return bundle.read_meta(target)
 
 
 def evaluate_bundle(model_dir: Path, work: Path | None = None) -> dict:
-    """The shipped line reader's CER on `lines/` val, per source (greedy decoding)."""
+    """A version's line reader's CER on `lines/` val, per source: greedy decoding (the
+    network alone) and, when the version has a language model, its beam search."""
     from recognition.pipeline import bundle
 
     reader = bundle.line_reader_of(model_dir)
@@ -536,7 +538,10 @@ def evaluate_bundle(model_dir: Path, work: Path | None = None) -> dict:
         raise SystemExit(f"{model_dir} has no line reader")
     val = load_real_lines("val", cache=(work / "val-lines.npz") if work else None)
 
-    return evaluate(lambda strips: [r.text for r in reader.read(strips)], val)
+    figures = {"greedy": evaluate(lambda strips: [r.text for r in reader.read(strips, greedy=True)], val)}
+    if reader.beam_settings is not None:
+        figures["beam_search"] = evaluate(lambda strips: [r.text for r in reader.read(strips)], val)
+    return figures
 
 
 def main(argv=None) -> None:

@@ -3,7 +3,8 @@ each a `model.keras` with a `meta.json` that says what the network is and how to
 
     <version>/                 glyph classifier (model.keras, meta.json: classes)
     <version>/reader/          field reader, CTC over word strips (optional)
-    <version>/line_reader/     line reader, CTC over whole line strips (optional)
+    <version>/line_reader/     line reader, CTC over whole line strips (optional),
+                               with its character language model (optional)
     <version>/line_finder/     line finder, core and region maps of a page (optional)
 
 This module owns that layout, the metadata, TensorFlow's thread set-up and the
@@ -23,10 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
+from . import language_model
 from .charsets import Charset
 from .classify import CharClassifier, ModelInfo
 from .line_finder import FinderSettings, FoundLine, full_size, page_input, vectorise
-from .read import STRIP_HEIGHT, LineReading, best_path, pad_batch, restrict_to_charset, softmax
+from .read import (
+    STRIP_HEIGHT,
+    BeamSettings,
+    LineReading,
+    beam_search,
+    best_path,
+    pad_batch,
+    restrict_to_charset,
+    softmax,
+)
 from .sequence import LINE_HEIGHT, ReaderInfo, SequenceReader
 
 GLYPH_CLASSIFIER = "glyph-classifier"
@@ -38,6 +49,7 @@ LINE_READER_DIR = "line_reader"
 LINE_FINDER_DIR = "line_finder"
 META = "meta.json"
 WEIGHTS = "model.keras"
+LANGUAGE_MODEL = "language_model.json.gz"  # in the line reader's folder
 
 
 def read_meta(folder: str | Path) -> dict:
@@ -52,6 +64,10 @@ def write_meta(folder: str | Path, meta: dict) -> None:
 
 def has_network(folder: str | Path) -> bool:
     return (Path(folder) / META).exists()
+
+
+def has_language_model(folder: str | Path) -> bool:
+    return (Path(folder) / LANGUAGE_MODEL).exists()
 
 
 def save_network(folder: str | Path, model, meta: dict) -> None:
@@ -74,6 +90,22 @@ def carry_network(parent: str | Path, child: str | Path, network_dir: str) -> di
         return None
     shutil.copytree(source, Path(child) / network_dir, dirs_exist_ok=True)
     return read_meta(source)
+
+
+def carry_language_model(source: str | Path, target: str | Path) -> None:
+    """A retrained line reader keeps its parent's language model and beam settings:
+    the text it models has not changed, only the reader of the ink."""
+    import shutil
+
+    source, target = Path(source), Path(target)
+    if not has_language_model(source):
+        return
+    shutil.copy2(source / LANGUAGE_MODEL, target / LANGUAGE_MODEL)
+    parent, meta = read_meta(source), read_meta(target)
+    for key in ("beam_search", "language_model"):
+        if key in parent:
+            meta[key] = parent[key]
+    write_meta(target, meta)
 
 
 def configure_tensorflow_threads() -> None:
@@ -121,7 +153,10 @@ class LineReader:
         self.info = LineReaderInfo(meta["version"], "".join(meta["alphabet"]), int(meta["strip_height"]))
         if self.info.strip_height != STRIP_HEIGHT:
             raise ValueError(f"{self.folder}: strips of {self.info.strip_height} px, the pipeline cuts {STRIP_HEIGHT}")
+        beam = meta.get("beam_search")
+        self.beam_settings = BeamSettings(**beam) if beam and has_language_model(self.folder) else None
         self._model = None
+        self._language_model: language_model.CharLanguageModel | None = None
         self._lock = threading.Lock()
 
     @property
@@ -159,14 +194,30 @@ class LineReader:
             run(group)
         return out  # type: ignore[return-value]
 
-    def read(self, strips: list[np.ndarray], charset: Charset | None = None) -> list[LineReading]:
-        """Best-path readings of normalised strips, within `charset` when one is given."""
+    def language_model(self) -> language_model.CharLanguageModel | None:
+        if self.beam_settings is None:
+            return None
+        with self._lock:
+            if self._language_model is None:
+                self._language_model = language_model.load(self.folder / LANGUAGE_MODEL)
+        return self._language_model
+
+    def read(self, strips: list[np.ndarray], charset: Charset | None = None, greedy: bool = False) -> list[LineReading]:
+        """Readings of normalised strips. Free text goes through the beam search with
+        the language model when the folder has one (and `greedy` is not asked for);
+        a field's charset is read best-path within the charset (the language model
+        knows running text, not names or codes)."""
+        restricted = charset is not None and charset.spec != "any"
+        lm = None if greedy or restricted else self.language_model()
         readings = []
         for probs in self.frame_probs(strips):
             alphabet = self.info.alphabet
-            if charset is not None:
+            if restricted:
                 probs, alphabet = restrict_to_charset(probs, alphabet, charset)
-            readings.append(best_path(probs, alphabet))
+            if lm is not None:
+                readings.append(beam_search(probs, alphabet, lm, self.beam_settings))
+            else:
+                readings.append(best_path(probs, alphabet))
         return readings
 
 

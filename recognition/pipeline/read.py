@@ -10,12 +10,15 @@ frame posteriors.
 
 from __future__ import annotations
 
+import heapq
+import math
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from .charsets import Charset
+from .language_model import CharLanguageModel
 
 STRIP_HEIGHT = 48
 DOWNSAMPLE = 4  # input columns per output frame
@@ -131,6 +134,131 @@ def best_path(probs: np.ndarray, alphabet: str) -> LineReading:
         this.x1 = max(this.x1, following.x0)
     confidence = float(np.exp(np.mean(np.log(np.maximum(peak, 1e-9))))) if len(peak) else 0.0
     return LineReading("".join(c.char for c in chars), confidence, chars)
+
+
+@dataclass(frozen=True)
+class BeamSettings:
+    """How the beam search weighs the language model: a reading's score is
+    log P_ctc + lm_weight * log P_lm + char_bonus * its length (the bonus keeps the
+    model's cost per character from favouring short readings)."""
+
+    width: int = 10
+    lm_weight: float = 0.5
+    char_bonus: float = 1.0
+    per_frame: int = 5  # the likeliest characters of a frame that may extend a prefix
+    char_floor: float = 1e-4  # ... if their posterior reaches this
+    sure_blank: float = 0.999  # a frame this sure of the blank extends nothing
+
+
+def beam_search(probs: np.ndarray, alphabet: str, lm: CharLanguageModel, settings: BeamSettings) -> LineReading:
+    """CTC prefix beam search over (T, 1 + len(alphabet)) posteriors, scored with a
+    character language model; character spans and confidences from the reading's best
+    alignment to the frames, as `best_path` gives them for its own reading.
+
+    Written here rather than taken from pyctcdecode: it requires numpy < 2, which this
+    TensorFlow and OpenCV cannot run with, and it scores words, not characters."""
+    log_probs = np.log(np.maximum(probs, 1e-12))
+    # Frames all but certainly blank (two in five of a line's) only carry each prefix
+    # on, so the search steps over them without extending or re-ranking.
+    sure_blank = probs[:, BLANK] > settings.sure_blank
+    floor = math.log(settings.char_floor)
+    top = np.argsort(-log_probs[:, 1:], axis=1)[:, : settings.per_frame] + 1
+    column = {ch: k + 1 for k, ch in enumerate(alphabet)}
+    weight, bonus = settings.lm_weight, settings.char_bonus
+    # prefix -> [log P ending in blank, log P ending in its last character, LM score]
+    beams: dict[str, list[float]] = {"": [0.0, -math.inf, 0.0]}
+    for t in range(log_probs.shape[0]):
+        row = log_probs[t].tolist()
+        blank = row[BLANK]
+        if sure_blank[t]:
+            for prefix, beam in beams.items():
+                pb, pc = beam[0], beam[1]
+                beam[0] = _logaddexp(pb, pc) + blank
+                beam[1] = pc + row[column[prefix[-1]]] if prefix else -math.inf
+            continue
+        likely = [int(k) for k in top[t] if row[k] > floor]
+        grown: dict[str, list[float]] = {}
+        for prefix, (pb, pc, lm_score) in beams.items():
+            total = _logaddexp(pb, pc)
+            _grow(grown, prefix, total + blank, -math.inf, lm_score)
+            if prefix:
+                _grow(grown, prefix, -math.inf, pc + row[column[prefix[-1]]], lm_score)
+            for k in likely:
+                ch = alphabet[k - 1]
+                # A doubled character needs a blank between its two copies.
+                came_from = pb if prefix and prefix[-1] == ch else total
+                extended = lm_score + weight * lm.log_prob(prefix, ch) + bonus
+                _grow(grown, prefix + ch, -math.inf, came_from + row[k], extended)
+        best = heapq.nlargest(settings.width, grown.items(), key=_beam_score)
+        beams = dict(best)
+    text = max(beams.items(), key=_beam_score)[0]
+    return aligned_reading(probs, alphabet, text)
+
+
+def _logaddexp(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+def _beam_score(item: tuple[str, list[float]]) -> float:
+    pb, pc, lm_score = item[1]
+    return _logaddexp(pb, pc) + lm_score
+
+
+def _grow(beams: dict[str, list[float]], prefix: str, blank: float, char: float, lm_score: float) -> None:
+    current = beams.get(prefix)
+    if current is None:
+        beams[prefix] = [blank, char, lm_score]
+        return
+    current[0] = _logaddexp(current[0], blank)
+    current[1] = _logaddexp(current[1], char)
+
+
+def aligned_reading(probs: np.ndarray, alphabet: str, text: str) -> LineReading:
+    """A text and the frames it was read from -> a LineReading whose characters span
+    the frames of the text's likeliest CTC alignment (Viterbi). Confidences as in
+    `best_path`: a character's best frame posterior; the line's, the geometric mean of
+    the aligned frames' posteriors."""
+    labels = [alphabet.index(ch) + 1 for ch in text]
+    t_max = probs.shape[0]
+    if not labels:
+        blank = probs[:, BLANK] if t_max else np.ones(1)
+        return LineReading("", float(np.exp(np.mean(np.log(np.maximum(blank, 1e-9))))), [])
+    if t_max < len(labels):  # more characters than frames: no alignment exists
+        return LineReading(text, 0.0, [])
+    log_probs = np.log(np.maximum(probs, 1e-12))
+    ext = np.array([BLANK] + [k for label in labels for k in (label, BLANK)])
+    s_len = len(ext)
+    can_skip = np.zeros(s_len, bool)
+    can_skip[2:] = (ext[2:] != BLANK) & (ext[2:] != ext[:-2])
+    score = np.full(s_len, -np.inf)
+    score[0], score[1] = log_probs[0, BLANK], log_probs[0, ext[1]]
+    back = np.zeros((t_max, s_len), np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    for t in range(1, t_max):
+        step = np.concatenate([[-np.inf], score[:-1]])
+        skip = np.where(can_skip, np.concatenate([[-np.inf, -np.inf], score[:-2]]), -np.inf)
+        options = np.stack([score, step, skip])
+        back[t] = options.argmax(axis=0)
+        score = options.max(axis=0) + log_probs[t, ext]
+    s = s_len - 1 if score[-1] >= score[-2] else s_len - 2
+    states = np.empty(t_max, np.int64)
+    for t in range(t_max - 1, -1, -1):
+        states[t] = s
+        s -= int(back[t, s])
+    chars = [CharReading(ch, t_max * DOWNSAMPLE, 0, 0.0) for ch in text]
+    for t, s in enumerate(states):
+        if s % 2 == 1:
+            c = chars[s // 2]
+            c.x0, c.x1 = min(c.x0, t * DOWNSAMPLE), max(c.x1, (t + 1) * DOWNSAMPLE)
+            c.confidence = max(c.confidence, float(probs[t, ext[s]]))
+    for this, following in zip(chars, chars[1:]):
+        this.x1 = max(this.x1, following.x0)
+    path = probs[np.arange(t_max), ext[states]]
+    confidence = float(np.exp(np.mean(np.log(np.maximum(path, 1e-9)))))
+    return LineReading(text, confidence, chars)
 
 
 def restrict_to_charset(probs: np.ndarray, alphabet: str, charset: Charset) -> tuple[np.ndarray, str]:

@@ -70,6 +70,13 @@ def test_corrected_lines_fine_tune_the_line_reader_and_carry_the_form_networks(m
     assert figures["lines_val_cer"] is None  # no lines/ data was asked for
     assert any(p.get("stage") == "fine-tuning the line reader" for p in progress)
 
+    # The parent's language model and beam settings go with the retrained reader: the
+    # text it models has not changed, only the reader of the ink.
+    assert (tmp_path / "ft" / bundle.LINE_READER_DIR / bundle.LANGUAGE_MODEL).read_bytes() == (
+        model_dir / bundle.LINE_READER_DIR / bundle.LANGUAGE_MODEL).read_bytes()
+    assert line_meta["beam_search"] == parent_meta["beam_search"]
+    assert bundle.LineReader(tmp_path / "ft" / bundle.LINE_READER_DIR).beam_settings is not None
+
     # The new version reads the lines it was corrected on far better than its parent.
     before = cer(bundle.LineReader(model_dir / bundle.LINE_READER_DIR), lines)
     after = cer(bundle.LineReader(tmp_path / "ft" / bundle.LINE_READER_DIR), lines)

@@ -34,3 +34,25 @@ def test_folded_scores_ignore_case_and_words_are_counted():
     figures = costs["all"].figures()
     assert figures["cer"] == 0.25 and figures["cer_folded"] == 0.0
     assert figures["wer"] == 1.0 and figures["wer_folded"] == 0.0
+
+
+def test_tesseract_reads_a_typed_page_as_the_yardstick_when_installed():
+    import numpy as np
+    import pytest
+    from PIL import Image, ImageDraw, ImageFont
+
+    from training import tesseract
+
+    if not tesseract.available():
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 32)
+    page = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(page)
+    texts = ["Dear sir: your letter came", "by the morning post today"]
+    for i, text in enumerate(texts):
+        draw.text((60, 60 + 100 * i), text, fill=0, font=font)
+    gray = np.asarray(page)
+    found = tesseract.read_page(gray)
+    assert [text for _, text in found] == texts
+    assert found[1][0].y > found[0][0].y + 50  # boxes in page pixels, in reading order
+    assert [text for _, text in tesseract.read_lines(gray, [box for box, _ in found])] == texts

@@ -3,6 +3,7 @@ training/evaluate_pages.py).
 
     python manage.py evaluate-pages --pages ../shared/data/pages-dev
     python manage.py evaluate-pages --pages ../shared/data/pages --split val --true-lines
+    python manage.py evaluate-pages --engine tesseract [--true-lines]
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, help="first N pages only")
         parser.add_argument("--json", help="also write the figures to this file")
         parser.add_argument("--only", nargs="+", metavar="NAME", help="these pages only (image names, no suffix)")
+        parser.add_argument("--engine", choices=("service", "tesseract"),
+                            help="who reads the pages: the service (default) or Tesseract, when installed")
 
     def handle(self, *args, **opts):
         argv = []
-        for key in ("pages", "split", "model", "limit", "json"):
+        for key in ("pages", "split", "model", "limit", "json", "engine"):
             if opts.get(key) is not None:
                 argv += [f"--{key}", str(opts[key])]
         if opts.get("true_lines"):
