@@ -194,7 +194,7 @@ class LineReader:
             run(group)
         return out  # type: ignore[return-value]
 
-    def language_model(self) -> language_model.CharLanguageModel | None:
+    def loaded_language_model(self) -> language_model.CharLanguageModel | None:
         if self.beam_settings is None:
             return None
         with self._lock:
@@ -208,7 +208,7 @@ class LineReader:
         a field's charset is read best-path within the charset (the language model
         knows running text, not names or codes)."""
         restricted = charset is not None and charset.spec != "any"
-        lm = None if greedy or restricted else self.language_model()
+        lm = None if greedy or restricted else self.loaded_language_model()
         readings = []
         for probs in self.frame_probs(strips):
             alphabet = self.info.alphabet
