@@ -18,8 +18,7 @@ import cv2
 import numpy as np
 
 from recognition.pipeline import Box
-
-LINE_PAD = 4  # pixels around an annotated line's box, as the service cuts its strips
+from recognition.pipeline.read import CUT_PAD  # around an annotated line's box, as the service cuts its strips
 
 
 def available() -> bool:
@@ -46,11 +45,8 @@ def read_page(gray: np.ndarray) -> list[tuple[Box, str]]:
             lines.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(row)
     out = []
     for words in lines.values():
-        x0 = min(int(w["left"]) for w in words)
-        y0 = min(int(w["top"]) for w in words)
-        x1 = max(int(w["left"]) + int(w["width"]) for w in words)
-        y1 = max(int(w["top"]) + int(w["height"]) for w in words)
-        out.append((Box(x0, y0, x1 - x0, y1 - y0), " ".join(w["text"].strip() for w in words)))
+        box = Box.enclosing([Box(int(w["left"]), int(w["top"]), int(w["width"]), int(w["height"])) for w in words])
+        out.append((box, " ".join(w["text"].strip() for w in words)))
     return out
 
 
@@ -59,8 +55,8 @@ def read_lines(gray: np.ndarray, boxes: list[Box]) -> list[tuple[Box, str]]:
     h, w = gray.shape[:2]
     out = []
     for box in boxes:
-        x0, y0 = max(0, box.x - LINE_PAD), max(0, box.y - LINE_PAD)
-        x1, y1 = min(w, box.x + box.w + LINE_PAD), min(h, box.y + box.h + LINE_PAD)
+        x0, y0 = max(0, box.x - CUT_PAD), max(0, box.y - CUT_PAD)
+        x1, y1 = min(w, box.x + box.w + CUT_PAD), min(h, box.y + box.h + CUT_PAD)
         crop = gray[y0:y1, x0:x1]
         text = _run(crop, 7, "txt").strip() if crop.size else ""
         out.append((box, " ".join(text.split())))
