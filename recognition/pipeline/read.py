@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
+from .ctc import BLANK, label_states, predecessor_scores
 from .language_model import CharLanguageModel
 
 STRIP_HEIGHT = 48
@@ -26,7 +27,6 @@ MIN_WIDTH = 32
 MAX_WIDTH = 2048
 CUT_PAD = 4  # as the training strips were cut
 OUTSIDE_DILATION = 6
-BLANK = 0
 
 
 @dataclass(frozen=True)
@@ -230,20 +230,15 @@ def aligned_reading(probs: np.ndarray, alphabet: str, text: str) -> LineReading:
     if t_max < len(labels):  # more characters than frames: no alignment exists
         return LineReading(text, 0.0, [])
     log_probs = np.log(np.maximum(probs, 1e-12))
-    ext = np.array([BLANK] + [k for label in labels for k in (label, BLANK)])
-    s_len = len(ext)
-    can_skip = np.zeros(s_len, bool)
-    can_skip[2:] = (ext[2:] != BLANK) & (ext[2:] != ext[:-2])
-    score = np.full(s_len, -np.inf)
-    score[0], score[1] = log_probs[0, BLANK], log_probs[0, ext[1]]
-    back = np.zeros((t_max, s_len), np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    states_of_text, can_skip = label_states(labels)
+    score = np.full(len(states_of_text), -np.inf)
+    score[0], score[1] = log_probs[0, BLANK], log_probs[0, states_of_text[1]]
+    back = np.zeros((t_max, len(states_of_text)), np.int8)  # 0 stay, 1 from s-1, 2 from s-2
     for t in range(1, t_max):
-        step = np.concatenate([[-np.inf], score[:-1]])
-        skip = np.where(can_skip, np.concatenate([[-np.inf, -np.inf], score[:-2]]), -np.inf)
-        options = np.stack([score, step, skip])
+        options = predecessor_scores(score, can_skip)
         back[t] = options.argmax(axis=0)
-        score = options.max(axis=0) + log_probs[t, ext]
-    s = s_len - 1 if score[-1] >= score[-2] else s_len - 2
+        score = options.max(axis=0) + log_probs[t, states_of_text]
+    s = len(states_of_text) - 1 if score[-1] >= score[-2] else len(states_of_text) - 2
     states = np.empty(t_max, np.int64)
     for t in range(t_max - 1, -1, -1):
         states[t] = s
@@ -253,10 +248,10 @@ def aligned_reading(probs: np.ndarray, alphabet: str, text: str) -> LineReading:
         if s % 2 == 1:
             c = chars[s // 2]
             c.x0, c.x1 = min(c.x0, t * DOWNSAMPLE), max(c.x1, (t + 1) * DOWNSAMPLE)
-            c.confidence = max(c.confidence, float(probs[t, ext[s]]))
+            c.confidence = max(c.confidence, float(probs[t, states_of_text[s]]))
     for this, following in zip(chars, chars[1:]):
         this.x1 = max(this.x1, following.x0)
-    path = probs[np.arange(t_max), ext[states]]
+    path = probs[np.arange(t_max), states_of_text[states]]
     confidence = float(np.exp(np.mean(np.log(np.maximum(path, 1e-9)))))
     return LineReading(text, confidence, chars)
 

@@ -16,11 +16,11 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
+from .ctc import BLANK, label_states, predecessor_scores
 
 LINE_HEIGHT = 32
 PAD = 2  # blank rows above and below the ink, so strokes never touch the edge
 DOWNSAMPLE = 4  # input columns per output frame
-BLANK = 0  # CTC blank is class 0; characters follow in `alphabet` order
 MIN_WIDTH = 16
 SURE_BLANK = float(np.log(0.999))  # a frame this sure of the blank starts no new character in the beam
 
@@ -128,29 +128,15 @@ def ctc_log_likelihood(frames: FoldedFrames, text: str) -> float:
         if k is None:
             return -np.inf
         labels.append(k)
-    t_max = lp.shape[0]
     if not labels:
         return float(lp[:, BLANK].sum())
-    ext = [BLANK]
-    for k in labels:
-        ext += [k, BLANK]
-    s_len = len(ext)
-    ext_arr = np.array(ext)
-    # A label may skip the blank before it unless it repeats the label two steps back.
-    can_skip = np.zeros(s_len, bool)
-    can_skip[2:] = (ext_arr[2:] != BLANK) & (ext_arr[2:] != ext_arr[:-2])
-    alpha = np.full(s_len, -np.inf)
+    states, can_skip = label_states(labels)
+    alpha = np.full(len(states), -np.inf)
     alpha[0] = lp[0, BLANK]
-    if s_len > 1:
-        alpha[1] = lp[0, ext[1]]
-    for t in range(1, t_max):
-        prev = alpha
-        stay = prev
-        step = np.concatenate([[-np.inf], prev[:-1]])
-        skip = np.where(can_skip, np.concatenate([[-np.inf, -np.inf], prev[:-2]]), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(stay, step), skip) + lp[t, ext_arr]
-    tail = alpha[-1] if s_len == 1 else np.logaddexp(alpha[-1], alpha[-2])
-    return float(tail)
+    alpha[1] = lp[0, states[1]]
+    for t in range(1, lp.shape[0]):
+        alpha = np.logaddexp.reduce(predecessor_scores(alpha, can_skip), axis=0) + lp[t, states]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
 
 
 def best_path(frames: FoldedFrames) -> tuple[str, list[tuple[int, int]]]:
