@@ -10,7 +10,6 @@ frame posteriors.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
-from .ctc import BLANK, label_states, predecessor_scores
+from .ctc import BLANK, label_states, predecessor_scores, prefix_beam_search
 from .language_model import CharLanguageModel
 
 STRIP_HEIGHT = 48
@@ -155,66 +154,17 @@ def beam_search(probs: np.ndarray, alphabet: str, lm: CharLanguageModel, setting
     character language model; character spans and confidences from the reading's best
     alignment to the frames, as `best_path` gives them for its own reading.
 
-    Written here rather than taken from pyctcdecode: it requires numpy < 2, which this
-    TensorFlow and OpenCV cannot run with, and it scores words, not characters."""
+    The search is ctc.prefix_beam_search rather than pyctcdecode's: pyctcdecode requires
+    numpy < 2, which this TensorFlow and OpenCV cannot run with, and scores words, not
+    characters."""
     log_probs = np.log(np.maximum(probs, 1e-12))
-    # Frames all but certainly blank (two in five of a line's) only carry each prefix
-    # on, so the search steps over them without extending or re-ranking.
-    sure_blank = probs[:, BLANK] > settings.sure_blank
-    floor = math.log(settings.char_floor)
-    top = np.argsort(-log_probs[:, 1:], axis=1)[:, : settings.per_frame] + 1
-    column = {ch: k + 1 for k, ch in enumerate(alphabet)}
     weight, bonus = settings.lm_weight, settings.char_bonus
-    # prefix -> [log P ending in blank, log P ending in its last character, LM score]
-    beams: dict[str, list[float]] = {"": [0.0, -math.inf, 0.0]}
-    for t in range(log_probs.shape[0]):
-        row = log_probs[t].tolist()
-        blank = row[BLANK]
-        if sure_blank[t]:
-            for prefix, beam in beams.items():
-                pb, pc = beam[0], beam[1]
-                beam[0] = _logaddexp(pb, pc) + blank
-                beam[1] = pc + row[column[prefix[-1]]] if prefix else -math.inf
-            continue
-        likely = [int(k) for k in top[t] if row[k] > floor]
-        grown: dict[str, list[float]] = {}
-        for prefix, (pb, pc, lm_score) in beams.items():
-            total = _logaddexp(pb, pc)
-            _grow(grown, prefix, total + blank, -math.inf, lm_score)
-            if prefix:
-                _grow(grown, prefix, -math.inf, pc + row[column[prefix[-1]]], lm_score)
-            for k in likely:
-                ch = alphabet[k - 1]
-                # A doubled character needs a blank between its two copies.
-                came_from = pb if prefix and prefix[-1] == ch else total
-                extended = lm_score + weight * lm.log_prob(prefix, ch) + bonus
-                _grow(grown, prefix + ch, -math.inf, came_from + row[k], extended)
-        best = heapq.nlargest(settings.width, grown.items(), key=_beam_score)
-        beams = dict(best)
-    text = max(beams.items(), key=_beam_score)[0]
-    return aligned_reading(probs, alphabet, text)
-
-
-def _logaddexp(a: float, b: float) -> float:
-    if a < b:
-        a, b = b, a
-    if b == -math.inf:
-        return a
-    return a + math.log1p(math.exp(b - a))
-
-
-def _beam_score(item: tuple[str, list[float]]) -> float:
-    pb, pc, lm_score = item[1]
-    return _logaddexp(pb, pc) + lm_score
-
-
-def _grow(beams: dict[str, list[float]], prefix: str, blank: float, char: float, lm_score: float) -> None:
-    current = beams.get(prefix)
-    if current is None:
-        beams[prefix] = [blank, char, lm_score]
-        return
-    current[0] = _logaddexp(current[0], blank)
-    current[1] = _logaddexp(current[1], char)
+    likeliest_characters = np.argsort(-log_probs[:, 1:], axis=1)[:, : settings.per_frame] + 1
+    readings = prefix_beam_search(
+        log_probs, alphabet, settings.width, likeliest_characters, math.log(settings.char_floor),
+        math.log(settings.sure_blank), extension=lambda prefix, ch: weight * lm.log_prob(prefix, ch) + bonus,
+    )
+    return aligned_reading(probs, alphabet, readings[0][0])
 
 
 def aligned_reading(probs: np.ndarray, alphabet: str, text: str) -> LineReading:

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
-from .ctc import BLANK, label_states, predecessor_scores
+from .ctc import BLANK, label_states, predecessor_scores, prefix_beam_search
 
 LINE_HEIGHT = 32
 PAD = 2  # blank rows above and below the ink, so strokes never touch the edge
@@ -164,37 +164,12 @@ def greedy_path(scores: np.ndarray, symbols: Sequence[str]) -> tuple[str, list[t
 
 def beam_readings(frames: FoldedFrames, width: int = 8, keep: int = 5) -> list[tuple[str, float]]:
     """The `keep` likeliest readings by CTC prefix beam search, with log-likelihoods."""
-    lp = frames.log_probs
-    # prefix -> [log P ending in blank, log P ending in a character]
-    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -np.inf]}
-    for t in range(lp.shape[0]):
-        row = lp[t]
-        # Only characters with some chance at this frame can extend a prefix; most
-        # frames are all but certainly blank and extend nothing.
-        if row[BLANK] > SURE_BLANK:
-            likely = []
-        else:
-            likely = [k for k in np.argsort(row)[::-1][:6] if k != BLANK and row[k] > -12.0]
-        grown: dict[tuple[int, ...], list[float]] = {}
-        for prefix, (pb, pc) in beams.items():
-            total = np.logaddexp(pb, pc)
-            _add(grown, prefix, total + row[BLANK], -np.inf)
-            if prefix:
-                _add(grown, prefix, -np.inf, pc + row[prefix[-1]])  # the last character goes on
-            for k in likely:
-                # A repeated character needs a blank between its two copies.
-                came_from = pb if prefix and prefix[-1] == k else total
-                _add(grown, (*prefix, k), -np.inf, came_from + row[k])
-        ranked = sorted(grown.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:width]
-        beams = dict(ranked)
-    out = [("".join(frames.symbols[k - 1] for k in p), float(np.logaddexp(*v))) for p, v in beams.items()]
-    return sorted(out, key=lambda r: -r[1])[:keep]
-
-
-def _add(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], blank: float, char: float) -> None:
-    current = beams.setdefault(prefix, [-np.inf, -np.inf])
-    current[0] = np.logaddexp(current[0], blank)
-    current[1] = np.logaddexp(current[1], char)
+    # A frame extends a prefix with those of its six likeliest columns that are
+    # characters with some chance (five when the blank is among the six).
+    likeliest_columns = np.argsort(-frames.log_probs, axis=1)[:, :6]
+    readings = prefix_beam_search(frames.log_probs, frames.symbols, width, likeliest_columns, floor=-12.0,
+                                  sure_blank=SURE_BLANK)
+    return readings[:keep]
 
 
 # Slants of the views `SequenceReader.frame_probs` averages (columns shifted by this
