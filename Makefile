@@ -8,7 +8,7 @@ IMAGE  ?=
 LAYOUT ?= page
 CHARSET ?= any
 DATA    ?= ../shared/data
-MODEL   ?= training/models/hwr-7
+MODEL   ?= training/models/hwr-8
 
 .PHONY: demo test setup services fonts browser web worker beat training-worker lint benchmarks clean
 

@@ -1,7 +1,7 @@
 """The line reader's character language model: count it, choose how much the beam search
 listens to it, and put both into a model version's line-reader folder.
 
-    python -m training.language_model --model training/models/hwr-7
+    python -m training.language_model --model training/models/hwr-8
 
 The n-grams are counted on the text of the `lines/` train split only. The beam search
 settings are chosen on `lines/` val without its `copiste` lines: copiste's writers copied

@@ -12,5 +12,5 @@ NAMES_DEV_DIR = DATA_DIR / "names-dev"
 PAGES_DEV_DIR = DATA_DIR / "pages-dev"
 SHIPPED_MODELS_DIR = REPO_ROOT / "training" / "models"
 # The model shipped with the code; a new shipped version changes this one line.
-SHIPPED_MODEL_DIR = SHIPPED_MODELS_DIR / "hwr-7"
+SHIPPED_MODEL_DIR = SHIPPED_MODELS_DIR / "hwr-8"
 DEFAULT_MODEL_DIR = Path(os.environ.get("HWR_MODEL_DIR", SHIPPED_MODEL_DIR))
