@@ -17,6 +17,17 @@ import numpy as np
 BLANK = 0  # class 0 of both readers' outputs; characters follow in alphabet order
 
 
+def pad_strips(strips: list[np.ndarray], downsample: int) -> tuple[np.ndarray, np.ndarray]:
+    """Strips of one height and different widths -> an (N, H, W, 1) zero-padded batch for a
+    reader network, and each strip's frame count (`downsample` input columns a frame), so
+    that decoding stops where its strip's ink ends, not at the batch's padding."""
+    width = max(s.shape[1] for s in strips)
+    batch = np.zeros((len(strips), strips[0].shape[0], width, 1), np.float32)
+    for i, s in enumerate(strips):
+        batch[i, :, : s.shape[1], 0] = s
+    return batch, np.array([s.shape[1] // downsample for s in strips], np.int32)
+
+
 def label_states(labels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """Class indices of a text -> its CTC states (blank, l1, blank, l2, ..., blank) and,
     for each state, whether a path may reach it from two states back: a character may

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
-from .ctc import BLANK, label_states, predecessor_scores, prefix_beam_search
+from .ctc import BLANK, label_states, pad_strips, predecessor_scores, prefix_beam_search
 from .language_model import CharLanguageModel
 
 STRIP_HEIGHT = 48
@@ -97,12 +97,7 @@ def strip_from_page(gray: np.ndarray, polygon) -> LineStrip:
 
 
 def pad_batch(strips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Strips of different widths -> (N, H, W, 1) zero-padded batch and frame counts."""
-    width = max(s.shape[1] for s in strips)
-    batch = np.zeros((len(strips), STRIP_HEIGHT, width, 1), np.float32)
-    for i, s in enumerate(strips):
-        batch[i, :, : s.shape[1], 0] = s
-    return batch, np.array([s.shape[1] // DOWNSAMPLE for s in strips], np.int32)
+    return pad_strips(strips, DOWNSAMPLE)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

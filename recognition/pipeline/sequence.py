@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .charsets import Charset
-from .ctc import BLANK, label_states, predecessor_scores, prefix_beam_search
+from .ctc import BLANK, label_states, pad_strips, predecessor_scores, prefix_beam_search
 
 LINE_HEIGHT = 32
 PAD = 2  # blank rows above and below the ink, so strokes never touch the edge
@@ -43,17 +43,8 @@ def normalize_strip(ink: np.ndarray, height: int = LINE_HEIGHT) -> np.ndarray:
     return out
 
 
-def frames_for_width(width: int) -> int:
-    return width // DOWNSAMPLE
-
-
 def pad_batch(strips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Strips of different widths -> (N, H, W, 1) zero-padded batch and frame counts."""
-    width = max(s.shape[1] for s in strips)
-    batch = np.zeros((len(strips), strips[0].shape[0], width, 1), np.float32)
-    for i, s in enumerate(strips):
-        batch[i, :, : s.shape[1], 0] = s
-    return batch, np.array([frames_for_width(s.shape[1]) for s in strips], np.int32)
+    return pad_strips(strips, DOWNSAMPLE)
 
 
 @dataclass
